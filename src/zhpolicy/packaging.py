@@ -1,0 +1,43 @@
+"""`zhpolicy package`: `spacy package` into an installable wheel named zh_policy_instruments."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from spacy.cli.package import package as spacy_package
+
+from zhpolicy.errors import ZhpolicyError
+from zhpolicy.training.train import PACKAGE_NAME, pipeline_dir
+
+VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def package_model(model: Path, version: str, out_dir: Path = Path("dist")) -> Path:
+    """Build the wheel and return its path."""
+    if not VERSION.match(version):
+        raise ZhpolicyError(f"version {version!r} must look like X.Y.Z")
+    source = pipeline_dir(model)
+    if not (source / "meta.json").exists():
+        raise ZhpolicyError(f"{model}: not a trained pipeline (no meta.json)")
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "pipeline"
+        shutil.copytree(source, staged)
+        meta_path = staged / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta.update(name=PACKAGE_NAME, version=version)
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        build_dir = Path(tmp) / "build"
+        build_dir.mkdir()
+        spacy_package(staged, build_dir, name=PACKAGE_NAME, version=version, create_sdist=False,
+                      create_wheel=True, force=True, silent=True)
+        wheels = list(build_dir.glob("*/dist/*.whl"))
+        if not wheels:
+            raise ZhpolicyError("spacy package produced no wheel")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / wheels[0].name
+        shutil.copy2(wheels[0], target)
+    return target

@@ -1,0 +1,141 @@
+"""The tagger: a trained pipeline applied to new documents, from Python or the CLI.
+
+    import zhpolicy
+    tagger = zhpolicy.load()
+    doc = tagger.tag(text)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from zhpolicy.corpus.cleaning import clean_document
+from zhpolicy.corpus.splitting import split_sentences
+from zhpolicy.errors import ZhpolicyError
+from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
+
+DEFAULT_PACKAGE = "zh_policy_instruments"
+DEFAULT_MODEL_DIR = Path("models/default")
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Entity:
+    start: int  # offsets into the sentence text
+    end: int
+    label: str
+    text: str
+
+
+@dataclass
+class TaggedSentence:
+    text: str
+    start: int  # offsets into the cleaned document (0..len(text) for tag_sentences)
+    end: int
+    labels: list[str]
+    scores: dict[str, float]
+    entities: list[Entity]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TaggedDocument:
+    doc_id: str | None
+    text: str  # the cleaned document
+    sentences: list[TaggedSentence]
+    profile: dict[str, int] = field(default_factory=dict)  # label -> number of sentences
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "text": self.text, "profile": dict(self.profile),
+                "sentences": [s.to_dict() for s in self.sentences]}
+
+
+def instrument_profile(sentences: Iterable[TaggedSentence]) -> dict[str, int]:
+    counts = Counter(label for s in sentences for label in s.labels)
+    return {label: counts.get(label, 0) for label in INSTRUMENT_LABELS}
+
+
+class Tagger:
+    """A loaded pipeline plus the per-label thresholds it was tuned with."""
+
+    def __init__(self, nlp, source: str = ""):
+        self.nlp = nlp
+        self.source = source
+        meta = nlp.meta.get("zhpolicy", {})
+        self.thresholds: dict[str, float] = {label: float(meta.get("thresholds", {}).get(label, 0.5))
+                                             for label in INSTRUMENT_LABELS}
+        textcat_labels = nlp.get_pipe("textcat_multilabel").labels if "textcat_multilabel" in nlp.pipe_names else ()
+        self.labels: list[str] = [label for label in INSTRUMENT_LABELS if label in textcat_labels]
+        ner_labels = nlp.get_pipe("ner").labels if "ner" in nlp.pipe_names else ()
+        self.entity_labels: list[str] = [label for label in ENTITY_LABELS if label in ner_labels]
+
+    @property
+    def name(self) -> str:
+        return f"{self.nlp.meta.get('lang', 'zh')}_{self.nlp.meta.get('name', 'pipeline')}"
+
+    @property
+    def version(self) -> str:
+        return str(self.nlp.meta.get("version", ""))
+
+    def tag(self, text: str, doc_id: str | None = None) -> TaggedDocument:
+        """Clean and split a document as the corpus stage does, then tag every sentence."""
+        return self.tag_cleaned(clean_document(text).text, doc_id)
+
+    def tag_cleaned(self, cleaned: str, doc_id: str | None = None) -> TaggedDocument:
+        """Split an already cleaned document and tag every sentence."""
+        spans = split_sentences(cleaned)
+        sentences = list(self._tag_texts([cleaned[s.start:s.end] for s in spans], [s.start for s in spans]))
+        return TaggedDocument(doc_id, cleaned, sentences, instrument_profile(sentences))
+
+    def tag_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> list[TaggedSentence]:
+        """One TaggedSentence per given string, no cleaning or splitting; streamed in batches."""
+        return list(self.iter_sentences(texts, batch_size))
+
+    def iter_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[TaggedSentence]:
+        return self._tag_texts(texts, None, batch_size)
+
+    def _tag_texts(self, texts: Iterable[str], starts: list[int] | None,
+                   batch_size: int = BATCH_SIZE) -> Iterator[TaggedSentence]:
+        for i, doc in enumerate(self.nlp.pipe(texts, batch_size=batch_size)):
+            offset = starts[i] if starts is not None else 0
+            scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in INSTRUMENT_LABELS}
+            labels = [label for label in self.labels if scores[label] >= self.thresholds[label]]
+            entities = [Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+            yield TaggedSentence(doc.text, offset, offset + len(doc.text), labels, scores, entities)
+
+
+def load(name: str | Path | None = None) -> Tagger:
+    """Load a tagger: a package name or a pipeline/model folder.
+
+    With no name: the installed package zh_policy_instruments, else
+    models/default, else an error that says how to build one.
+    """
+    import spacy
+
+    from zhpolicy.training.train import pipeline_dir
+
+    if name is None:
+        try:
+            return Tagger(spacy.load(DEFAULT_PACKAGE), DEFAULT_PACKAGE)
+        except OSError:
+            pass
+        if pipeline_dir(DEFAULT_MODEL_DIR).joinpath("meta.json").exists():
+            return Tagger(spacy.load(pipeline_dir(DEFAULT_MODEL_DIR)), str(DEFAULT_MODEL_DIR))
+        raise ZhpolicyError(f"no model found: neither the package {DEFAULT_PACKAGE} is installed nor "
+                            f"{DEFAULT_MODEL_DIR} built; run `zhpolicy run` (or `zhpolicy train`), "
+                            "or pass a model path or package name")
+    path = Path(name)
+    if path.exists():
+        target = pipeline_dir(path)
+        if not (target / "meta.json").exists():
+            raise ZhpolicyError(f"{path}: not a trained pipeline (no meta.json)")
+        return Tagger(spacy.load(target), str(path))
+    try:
+        return Tagger(spacy.load(str(name)), str(name))
+    except OSError:
+        raise ZhpolicyError(f"{name}: no such model folder or installed package") from None

@@ -1,0 +1,1 @@
+"""Training stage: gold annotations -> DocBin -> `spacy train` -> tuned thresholds."""

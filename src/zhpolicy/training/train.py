@@ -1,0 +1,136 @@
+"""`zhpolicy train`: spaCy's own training loop on the gold corpus, then
+per-label thresholds tuned on dev and stored in the pipeline's meta.json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import spacy
+from spacy.cli.train import train as spacy_train
+from spacy.util import load_config
+
+from zhpolicy import __version__
+from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
+from zhpolicy.corpus.build import DEFAULT_OUT
+from zhpolicy.errors import ZhpolicyError
+from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
+from zhpolicy.training.data import ConversionReport, load_gold, write_docbins
+from zhpolicy.training.segmenter import SEGMENTERS, resolve_pkuseg_model
+from zhpolicy.training.thresholds import tune_thresholds
+
+DEFAULT_CONFIG = Path("models/configs/instruments.cfg")
+MODELS_DIR = Path("models")
+PACKAGE_NAME = "policy_instruments"  # spacy package prefixes the language: zh_policy_instruments
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    pipeline_dir: Path
+    conversion: ConversionReport
+    thresholds: dict[str, float]
+    seconds: float
+
+
+def blank_pipeline(segmenter: str, pkuseg_model: str | None = None):
+    """A blank Chinese pipeline with the chosen segmenter, ready to tokenize."""
+    if segmenter not in SEGMENTERS:
+        raise ZhpolicyError(f"unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": segmenter}}})
+    if segmenter == "pkuseg":
+        nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
+    return nlp
+
+
+def pipeline_dir(model: Path) -> Path:
+    """A training output folder holds model-best; a packaged or copied pipeline is the folder itself."""
+    return model / "model-best" if (model / "model-best" / "meta.json").exists() else model
+
+
+def train_model(name: str = "default", segmenter: str = "char", pkuseg_model: str | None = None,
+                config_path: Path = DEFAULT_CONFIG, models_dir: Path = MODELS_DIR, seed: int = 0,
+                alignment: str = "strict", max_steps: int | None = None, gold_dir: Path = GOLD_DIR,
+                build_dir: Path = DEFAULT_OUT, splits_file: Path = SPLITS_FILE, log=print) -> TrainResult:
+    if not config_path.exists():
+        raise ZhpolicyError(f"{config_path}: config not found")
+    model_dir = models_dir / name
+    pkuseg_path = resolve_pkuseg_model(pkuseg_model) if segmenter == "pkuseg" else None
+
+    gold = load_gold(gold_dir, build_dir, splits_file)
+    tokenizer_nlp = blank_pipeline(segmenter, pkuseg_path)
+    data_dir = model_dir / "corpus"
+    conversion = write_docbins(tokenizer_nlp, gold, data_dir, alignment)
+    if not conversion.docs["train"] or not conversion.docs["dev"]:
+        raise ZhpolicyError(f"need gold sentences in train and dev; have {dict(conversion.docs)}")
+    log(f"training data: {dict(conversion.docs)} sentences; "
+        f"{len(conversion.misaligned)} entity spans off token boundaries ({alignment})")
+
+    overrides = {
+        "paths.train": str(data_dir / "train.spacy"),
+        "paths.dev": str(data_dir / "dev.spacy"),
+        "system.seed": seed,
+        "nlp.tokenizer.segmenter": segmenter,
+        "initialize.tokenizer.pkuseg_model": pkuseg_path,
+    }
+    if max_steps:
+        overrides["training.max_steps"] = max_steps
+    config = load_config(config_path, overrides=overrides, interpolate=False)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    config.to_disk(model_dir / "config.cfg")  # the run's config, beside the model
+
+    for old in ("model-best", "model-last"):
+        shutil.rmtree(model_dir / old, ignore_errors=True)
+    started = time.perf_counter()
+    spacy_train(model_dir / "config.cfg", model_dir)
+    seconds = time.perf_counter() - started
+
+    best = model_dir / "model-best"
+    nlp = spacy.load(best)
+    dev = [g for g in gold if g.split == "dev"]
+    scores = predict_scores(nlp, [g.text for g in dev])
+    y_true = np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in dev], dtype=int)
+    thresholds = tune_thresholds(y_true, scores, list(INSTRUMENT_LABELS))
+    write_meta(best, nlp.meta, segmenter, thresholds, conversion, seconds, seed, alignment)
+    log(f"trained in {seconds:.0f} s; pipeline in {best}")
+    return TrainResult(model_dir, best, conversion, thresholds, seconds)
+
+
+def predict_scores(nlp, texts: list[str], batch_size: int = 256) -> np.ndarray:
+    labels = list(INSTRUMENT_LABELS)
+    rows = [[doc.cats.get(label, 0.0) for label in labels] for doc in nlp.pipe(texts, batch_size=batch_size)]
+    return np.array(rows, dtype=float).reshape(len(texts), len(labels))
+
+
+def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str, float],
+               conversion: ConversionReport, seconds: float, seed: int, alignment: str) -> None:
+    meta = dict(meta)
+    meta.update(
+        name=PACKAGE_NAME,
+        description="Policy instruments (14 labels) and entities (8 types) in Chinese government documents.",
+        author="zhpolicy",
+        license="MIT (pipeline code and weights); see the segmenter note",
+    )
+    requirements = [r for r in meta.get("requirements", []) if not r.startswith("spacy-pkuseg")]
+    if segmenter == "pkuseg":
+        requirements.append("spacy-pkuseg>=1.0,<2")
+    meta["requirements"] = requirements
+    meta["zhpolicy"] = {
+        "version": __version__,
+        "segmenter": segmenter,
+        "segmenter_note": ("carries the pkuseg 0.0.25 default model, trained on data restricted to research use"
+                           if segmenter == "pkuseg" else "one token per character"),
+        "thresholds": thresholds,
+        "instrument_labels": list(INSTRUMENT_LABELS),
+        "entity_labels": list(ENTITY_LABELS),
+        "gold_sentences": dict(conversion.docs),
+        "misaligned_entities": dict(conversion.misaligned_per_label()),
+        "alignment": alignment,
+        "train_seconds": round(seconds, 1),
+        "seed": seed,
+    }
+    (pipeline / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
