@@ -236,6 +236,11 @@ def train_command(
     alignment: Annotated[str, typer.Option(
         help="Entities off token boundaries: strict (leave out, listed), expand or contract.")] = "strict",
     max_steps: Annotated[Optional[int], typer.Option(help="Override training.max_steps of the config.")] = None,
+    vectors: Annotated[bool, typer.Option(
+        help="Learn static vectors from the train-split documents and use them.")] = True,
+    gazetteer: Annotated[Optional[bool], typer.Option(
+        "--gazetteer/--no-gazetteer",
+        help="Add the GB/T 2260 place-name ruler after the NER (default: on for pkuseg, off for char).")] = None,
     build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
 ) -> None:
     """Train the instrument classifier and entity recognizer with `spacy train`.
@@ -247,7 +252,7 @@ def train_command(
     from zhpolicy.training.train import train_model
 
     result = train_model(name, segmenter, pkuseg_model, config, seed=seed, alignment=alignment,
-                         max_steps=max_steps, build_dir=build, log=info)
+                         max_steps=max_steps, build_dir=build, vectors=vectors, gazetteer=gazetteer, log=info)
     misaligned = result.conversion.misaligned_per_label()
     if misaligned:
         info("entity spans off token boundaries: " + ", ".join(f"{k} {v}" for k, v in misaligned.most_common()))

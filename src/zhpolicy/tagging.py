@@ -115,6 +115,13 @@ def load(name: str | Path | None = None) -> Tagger:
     With no name: the installed package zh_policy_instruments, else
     models/default, else an error that says how to build one.
     """
+    from zhpolicy.ops import fast_cpu_ops
+
+    with fast_cpu_ops():
+        return _load(name)
+
+
+def _load(name: str | Path | None) -> Tagger:
     import spacy
 
     from zhpolicy.training.train import pipeline_dir

@@ -19,7 +19,9 @@ from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
+from zhpolicy.ops import fast_cpu_ops
 from zhpolicy.training.data import ConversionReport, load_gold, write_docbins
+from zhpolicy.training.gazetteer import RULER_NAME, add_gazetteer
 from zhpolicy.training.segmenter import SEGMENTERS, resolve_pkuseg_model
 from zhpolicy.training.thresholds import tune_thresholds
 
@@ -52,10 +54,29 @@ def pipeline_dir(model: Path) -> Path:
     return model / "model-best" if (model / "model-best" / "meta.json").exists() else model
 
 
+def corpus_vectors(tokenizer_nlp, segmenter: str, build_dir: Path, splits_file: Path, models_dir: Path,
+                   log=print) -> Path:
+    """Static vectors learnt from the train-split documents (built once, then reused)."""
+    from zhpolicy.annotations.store import load_splits
+    from zhpolicy.corpus.build import load_sentences
+    from zhpolicy.training.vectors import cooccurrence_vectors, write_spacy_vectors
+
+    out_dir = models_dir / "vectors" / segmenter
+    if (out_dir / "vocab" / "vectors").exists():
+        return out_dir
+    splits = load_splits(splits_file)
+    texts = [s.text for s in load_sentences(build_dir) if splits.get(s.doc_id) == "train"]
+    log(f"learning {segmenter} vectors from {len(texts):,} train-split sentences ...")
+    tokens = [[t.text for t in doc] for doc in tokenizer_nlp.pipe(texts, batch_size=1000)]
+    vocab, vectors = cooccurrence_vectors(tokens)
+    return write_spacy_vectors(vocab, vectors, out_dir)
+
+
 def train_model(name: str = "default", segmenter: str = "char", pkuseg_model: str | None = None,
                 config_path: Path = DEFAULT_CONFIG, models_dir: Path = MODELS_DIR, seed: int = 0,
                 alignment: str = "strict", max_steps: int | None = None, gold_dir: Path = GOLD_DIR,
-                build_dir: Path = DEFAULT_OUT, splits_file: Path = SPLITS_FILE, log=print) -> TrainResult:
+                build_dir: Path = DEFAULT_OUT, splits_file: Path = SPLITS_FILE, vectors: bool = True,
+                gazetteer: bool | None = None, log=print) -> TrainResult:
     if not config_path.exists():
         raise ZhpolicyError(f"{config_path}: config not found")
     model_dir = models_dir / name
@@ -79,6 +100,10 @@ def train_model(name: str = "default", segmenter: str = "char", pkuseg_model: st
     }
     if max_steps:
         overrides["training.max_steps"] = max_steps
+    if vectors:
+        vectors_dir = corpus_vectors(tokenizer_nlp, segmenter, build_dir, splits_file, models_dir, log)
+        overrides["paths.vectors"] = str(vectors_dir)
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = True
     config = load_config(config_path, overrides=overrides, interpolate=False)
     model_dir.mkdir(parents=True, exist_ok=True)
     config.to_disk(model_dir / "config.cfg")  # the run's config, beside the model
@@ -86,18 +111,34 @@ def train_model(name: str = "default", segmenter: str = "char", pkuseg_model: st
     for old in ("model-best", "model-last"):
         shutil.rmtree(model_dir / old, ignore_errors=True)
     started = time.perf_counter()
-    spacy_train(model_dir / "config.cfg", model_dir)
+    with fast_cpu_ops():
+        spacy_train(model_dir / "config.cfg", model_dir)
     seconds = time.perf_counter() - started
 
     best = model_dir / "model-best"
-    nlp = spacy.load(best)
-    dev = [g for g in gold if g.split == "dev"]
+    thresholds = finish_pipeline(best, [g for g in gold if g.split == "dev"], segmenter, gazetteer,
+                                 conversion, seconds, seed, alignment)
+    log(f"trained in {seconds:.0f} s; pipeline in {best}")
+    return TrainResult(model_dir, best, conversion, thresholds, seconds)
+
+
+def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | None, conversion: ConversionReport,
+                    seconds: float, seed: int, alignment: str) -> dict[str, float]:
+    """After `spacy train`: add the place gazetteer, tune thresholds on dev, save."""
+    with fast_cpu_ops():
+        nlp = spacy.load(best)
+    # With one token per character a place name also matches inside other
+    # words (广西安全 holds 西安), which cost more precision than it gained on
+    # dev; word segmenters keep the ruler on word boundaries.
+    if gazetteer if gazetteer is not None else segmenter != "char":
+        add_gazetteer(nlp)
+        nlp.to_disk(best)
     scores = predict_scores(nlp, [g.text for g in dev])
     y_true = np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in dev], dtype=int)
     thresholds = tune_thresholds(y_true, scores, list(INSTRUMENT_LABELS))
-    write_meta(best, nlp.meta, segmenter, thresholds, conversion, seconds, seed, alignment)
-    log(f"trained in {seconds:.0f} s; pipeline in {best}")
-    return TrainResult(model_dir, best, conversion, thresholds, seconds)
+    write_meta(best, nlp.meta, segmenter, thresholds, conversion, seconds, seed, alignment,
+               RULER_NAME in nlp.pipe_names)
+    return thresholds
 
 
 def predict_scores(nlp, texts: list[str], batch_size: int = 256) -> np.ndarray:
@@ -107,7 +148,7 @@ def predict_scores(nlp, texts: list[str], batch_size: int = 256) -> np.ndarray:
 
 
 def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str, float],
-               conversion: ConversionReport, seconds: float, seed: int, alignment: str) -> None:
+               conversion: ConversionReport, seconds: float, seed: int, alignment: str, gazetteer: bool) -> None:
     meta = dict(meta)
     meta.update(
         name=PACKAGE_NAME,
@@ -130,6 +171,7 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
         "gold_sentences": dict(conversion.docs),
         "misaligned_entities": dict(conversion.misaligned_per_label()),
         "alignment": alignment,
+        "gazetteer": "GB/T 2260 place names (gb2260 package)" if gazetteer else None,
         "train_seconds": round(seconds, 1),
         "seed": seed,
     }

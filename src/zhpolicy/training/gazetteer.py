@@ -1,0 +1,52 @@
+"""A place-name gazetteer for GPE, as a spaCy entity_ruler after the NER.
+
+The gold corpus has 2,000-odd training sentences, and each province brings its
+own cities: a model trained on them cannot know a city it never saw (on dev,
+GPE recall was 0.25 without this). The GB/T 2260 administrative divisions
+(the gb2260 package, BSD) list every province, prefecture and county. The
+ruler only adds a place where the NER found nothing overlapping, so the
+model's ORG spans (which may start with a place) win.
+"""
+
+from __future__ import annotations
+
+import re
+
+RULER_NAME = "gazetteer"
+
+_PROVINCE_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$")
+_CITY_SUFFIX = re.compile(r"(市|地区|盟)$")
+# Short forms that are ordinary words far more often than places in these
+# reports (长治久安, 世界大同, 东方, 来宾) or mostly name an ORG (中山医院, 中山大学).
+AMBIGUOUS = {"长治", "大同", "安康", "来宾", "东方", "中山", "通化", "白山", "吉安", "永安", "长安", "和平", "新华",
+             "城区", "郊区", "矿区", "市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划", "县"}
+
+
+def place_names() -> list[str]:
+    """Full names of all divisions, plus short forms of provinces and prefecture-level cities."""
+    from gb2260.data import data
+
+    names: set[str] = set()
+    for revision in data.values():
+        for code, name in revision.items():
+            if name in AMBIGUOUS or "直辖" in name or "辖区" in name:
+                continue
+            names.add(name)
+            if code % 10000 == 0:
+                short = _PROVINCE_SUFFIX.sub("", name)
+            elif code % 100 == 0:
+                short = _CITY_SUFFIX.sub("", name)
+            else:
+                continue
+            if len(short) >= 2 and short not in AMBIGUOUS:
+                names.add(short)
+    return sorted(names)
+
+
+def add_gazetteer(nlp) -> None:
+    """Add (or refresh) the gazetteer ruler after the NER."""
+    if RULER_NAME in nlp.pipe_names:
+        nlp.remove_pipe(RULER_NAME)
+    ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, after="ner" if "ner" in nlp.pipe_names else None,
+                         config={"overwrite_ents": False, "validate": True})
+    ruler.add_patterns([{"label": "GPE", "pattern": name} for name in place_names()])
