@@ -21,13 +21,12 @@ REPORT_TEXT = ("各位代表：\n今年，我们将安排专项资金20亿元，
                "全面落实结构性减税政策，减免税费300亿元。\n地区生产总值增长5.4%。")
 
 
-def train(tmp_path_factory, built_corpus, segmenter, steps, pkuseg_model=None):
+def train(tmp_path_factory, built_corpus, segmenter, steps, pkuseg_model=None, vectors=True):
     from zhpolicy.training.train import train_model
 
     models = tmp_path_factory.mktemp(f"models-{segmenter}")
-    result = train_model("t", segmenter, pkuseg_model, CONFIG, models, max_steps=steps, gold_dir=GOLD,
-                         build_dir=built_corpus, splits_file=SPLITS, log=lambda *_: None)
-    return result
+    return train_model("t", segmenter, pkuseg_model, CONFIG, models, max_steps=steps, gold_dir=GOLD,
+                       build_dir=built_corpus, splits_file=SPLITS, vectors=vectors, log=lambda *_: None)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +41,9 @@ def test_training_saves_config_thresholds_and_counts(trained):
     assert all(0 < t < 1 for t in meta["thresholds"].values())
     assert meta["gold_sentences"]["train"] > 2000 and meta["segmenter"] == "char"
     assert meta["misaligned_entities"] == {}  # every character is a token: nothing can be off a boundary
+    assert meta["gazetteer"] is None  # off for char: place names would match inside words
+    nlp_meta = json.loads((trained.pipeline_dir / "meta.json").read_text(encoding="utf-8"))
+    assert nlp_meta["vectors"]["width"] == 96 and nlp_meta["vectors"]["vectors"] > 1000  # learnt from train docs
 
 
 def test_python_api_contract(trained):
@@ -150,9 +152,10 @@ def pkuseg_model(tmp_path_factory):
 
 
 def test_pkuseg_pipeline_carries_its_segmenter(tmp_path_factory, built_corpus, pkuseg_model, tmp_path):
-    result = train(tmp_path_factory, built_corpus, "pkuseg", 20, str(pkuseg_model))
+    result = train(tmp_path_factory, built_corpus, "pkuseg", 20, str(pkuseg_model), vectors=False)
     meta = json.loads((result.pipeline_dir / "meta.json").read_text(encoding="utf-8"))
     assert "spacy-pkuseg>=1.0,<2" in meta["requirements"]
+    assert meta["zhpolicy"]["gazetteer"] and "gazetteer" in meta["pipeline"]
     # Loaded where no pkuseg model is cached: the segmenter must come from the pipeline itself.
     probe = ("import sys, spacy; nlp = spacy.load(sys.argv[1]); "
              "print('|'.join(t.text for t in nlp.make_doc('我们隆重庆祝中华人民共和国成立')))")

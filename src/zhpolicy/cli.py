@@ -226,8 +226,9 @@ def segmenter_fetch(
 @app.command("train")
 def train_command(
     name: Annotated[str, typer.Option(help="Model name: the pipeline goes to models/NAME/model-best.")] = "default",
-    segmenter: Annotated[str, typer.Option(help="Word segmenter: char (one token per character) or pkuseg.")]
-    = "char",
+    segmenter: Annotated[str, typer.Option(
+        help="Word segmenter: pkuseg (words; the default, chosen on dev scores and speed) or char "
+             "(one token per character).")] = "pkuseg",
     pkuseg_model: Annotated[Optional[str], typer.Option(
         help="pkuseg model folder, or a name spacy-pkuseg downloads (spacy_ontonotes; needs GitHub). "
              "Default: the cached model from `zhpolicy segmenter fetch`.")] = None,
@@ -249,8 +250,11 @@ def train_command(
     saves the run's config beside the model, and tunes per-label thresholds on
     dev, stored in the pipeline's meta.json.
     """
+    from zhpolicy.training.segmenter import fetch_pkuseg_model
     from zhpolicy.training.train import train_model
 
+    if segmenter == "pkuseg" and pkuseg_model is None:
+        fetch_pkuseg_model(log=info)  # once; then it is cached
     result = train_model(name, segmenter, pkuseg_model, config, seed=seed, alignment=alignment,
                          max_steps=max_steps, build_dir=build, vectors=vectors, gazetteer=gazetteer, log=info)
     misaligned = result.conversion.misaligned_per_label()

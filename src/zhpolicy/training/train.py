@@ -15,6 +15,7 @@ from spacy.cli.train import train as spacy_train
 from spacy.util import load_config
 
 from zhpolicy import __version__
+from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
@@ -72,7 +73,7 @@ def corpus_vectors(tokenizer_nlp, segmenter: str, build_dir: Path, splits_file: 
     return write_spacy_vectors(vocab, vectors, out_dir)
 
 
-def train_model(name: str = "default", segmenter: str = "char", pkuseg_model: str | None = None,
+def train_model(name: str = "default", segmenter: str = "pkuseg", pkuseg_model: str | None = None,
                 config_path: Path = DEFAULT_CONFIG, models_dir: Path = MODELS_DIR, seed: int = 0,
                 alignment: str = "strict", max_steps: int | None = None, gold_dir: Path = GOLD_DIR,
                 build_dir: Path = DEFAULT_OUT, splits_file: Path = SPLITS_FILE, vectors: bool = True,
