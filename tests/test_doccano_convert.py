@@ -7,12 +7,11 @@ import zipfile
 
 import pytest
 
-from zhpolicy.corpus.build import SentenceRecord, sha1_text
+from zhpolicy.corpus.build import SentenceRecord, index_by_content, sha1_text
 from zhpolicy.doccano.convert import (
     Suggestion,
     category_id,
     category_text,
-    corpus_index,
     example_row,
     from_utf16,
     label_specs,
@@ -128,7 +127,7 @@ def test_selection_by_document_split_count_and_skip_is_deterministic():
 
 @pytest.fixture
 def corpus():
-    return corpus_index([sentence(TEXT), sentence("国务院部署稳就业工作。", "doc-b")])
+    return index_by_content([sentence(TEXT), sentence("国务院部署稳就业工作。", "doc-b")])
 
 
 def test_export_rows_become_records_in_python_offsets(corpus):

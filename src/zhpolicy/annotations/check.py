@@ -8,7 +8,7 @@ from pathlib import Path
 
 from zhpolicy.annotations.records import validate_record
 from zhpolicy.annotations.store import load_records
-from zhpolicy.corpus.build import SentenceRecord
+from zhpolicy.corpus.build import SentenceRecord, index_by_content
 from zhpolicy.errors import InputError
 
 
@@ -21,10 +21,6 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def sentence_index(sentences: list[SentenceRecord]) -> dict[tuple[str, str], SentenceRecord]:
-    return {(s.doc_id, s.sha1): s for s in sentences}
 
 
 def check_folder(folder: Path, index: dict[tuple[str, str], SentenceRecord], result: CheckResult) -> None:
@@ -49,7 +45,7 @@ def check_folder(folder: Path, index: dict[tuple[str, str], SentenceRecord], res
 
 def check_annotations(folders: list[Path], sentences: list[SentenceRecord]) -> CheckResult:
     result = CheckResult()
-    index = sentence_index(sentences)
+    index = index_by_content(sentences)
     for folder in folders:
         check_folder(folder, index, result)
     return result

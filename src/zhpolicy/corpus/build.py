@@ -221,5 +221,11 @@ def load_documents(build_dir: Path = DEFAULT_OUT) -> list[DocumentRecord]:
     return [DocumentRecord(**row) for row in read_jsonl(_require(build_dir / "documents.jsonl"))]
 
 
+def index_by_content(sentences: Iterable[SentenceRecord]) -> dict[tuple[str, str], SentenceRecord]:
+    """Sentences by (doc_id, sha1): the key annotations use. A sentence repeated
+    within a document has one text, so any of its occurrences will do."""
+    return {(s.doc_id, s.sha1): s for s in sentences}
+
+
 def load_sentences(build_dir: Path = DEFAULT_OUT) -> list[SentenceRecord]:
     return [SentenceRecord(**row) for row in read_jsonl(_require(build_dir / "sentences.jsonl"))]

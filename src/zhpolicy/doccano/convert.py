@@ -238,9 +238,3 @@ def read_export(lines: Iterable[str], annotator: str, corpus: dict[tuple[str, st
         result.records.append(record)
     return result
 
-
-def corpus_index(sentences: Iterable[SentenceRecord]) -> dict[tuple[str, str], SentenceRecord]:
-    index: dict[tuple[str, str], SentenceRecord] = {}
-    for s in sentences:
-        index.setdefault((s.doc_id, s.sha1), s)
-    return index

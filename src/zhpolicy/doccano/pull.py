@@ -17,9 +17,9 @@ from pathlib import Path
 from zhpolicy.annotations.agreement import agreement
 from zhpolicy.annotations.records import AnnotationRecord
 from zhpolicy.annotations.store import folder_lock, load_records, merge_records, save_records
-from zhpolicy.corpus.build import SentenceRecord
+from zhpolicy.corpus.build import SentenceRecord, index_by_content
 from zhpolicy.doccano.client import connect, require_project, talking_to
-from zhpolicy.doccano.convert import Conversion, corpus_index, read_export
+from zhpolicy.doccano.convert import Conversion, read_export
 from zhpolicy.doccano.settings import Credentials
 from zhpolicy.errors import ZhpolicyError
 
@@ -100,7 +100,7 @@ def pull(creds: Credentials, project_name: str, sentences: list[SentenceRecord],
          log: Callable[[str], None] = print) -> PullResult:
     started = time.monotonic()
     client = connect(creds)
-    corpus = corpus_index(sentences)
+    corpus = index_by_content(sentences)
     with talking_to(creds.url, "pulling (nothing was written)"), \
             tempfile.TemporaryDirectory(prefix="zhpolicy-pull-", dir=download_dir) as tmp:
         project = require_project(client, project_name, creds.url)

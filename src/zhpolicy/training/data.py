@@ -18,7 +18,7 @@ from spacy.tokens import Doc, DocBin
 
 from zhpolicy.annotations.records import AnnotationRecord
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE, load_records, load_splits
-from zhpolicy.corpus.build import DEFAULT_OUT, SentenceRecord, load_sentences
+from zhpolicy.corpus.build import DEFAULT_OUT, index_by_content, load_sentences
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import INSTRUMENT_LABELS
 
@@ -59,7 +59,7 @@ def load_gold(gold_dir: Path = GOLD_DIR, build_dir: Path = DEFAULT_OUT,
               splits_file: Path = SPLITS_FILE) -> list[GoldSentence]:
     """Every gold record with its sentence text and split. Orphans are an error:
     run `zhpolicy annotations check` to list them."""
-    sentences: dict[tuple[str, str], SentenceRecord] = {(s.doc_id, s.sha1): s for s in load_sentences(build_dir)}
+    sentences = index_by_content(load_sentences(build_dir))
     splits = load_splits(splits_file)
     gold, orphans = [], 0
     for record in load_records(gold_dir):

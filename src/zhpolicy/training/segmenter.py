@@ -48,6 +48,8 @@ def fetch_pkuseg_model(force: bool = False, log=print) -> Path:
     """Download pkuseg's sdist from PyPI (once) and cache its default model."""
     target = cached_pkuseg_model()
     if has_pkuseg_model(target) and not force:
+        if not (target / "features.msgpack").exists():
+            _convert_features(target)  # cached by an earlier version, before the conversion
         return target
     _ensure_build_tools(log)
     with tempfile.TemporaryDirectory() as tmp:
