@@ -10,6 +10,7 @@ from pathlib import Path
 
 from spacy.cli.package import package as spacy_package
 
+from zhpolicy import architectures
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.training.train import PACKAGE_NAME, pipeline_dir
 
@@ -32,8 +33,13 @@ def package_model(model: Path, version: str, out_dir: Path = Path("dist")) -> Pa
         meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         build_dir = Path(tmp) / "build"
         build_dir.mkdir()
-        spacy_package(staged, build_dir, name=PACKAGE_NAME, version=version, create_sdist=False,
-                      create_wheel=True, force=True, silent=True)
+        try:
+            # --code: the registered architectures travel inside the wheel, so the
+            # package loads with spaCy alone.
+            spacy_package(staged, build_dir, code_paths=[Path(architectures.__file__)], name=PACKAGE_NAME,
+                          version=version, create_sdist=False, create_wheel=True, force=True, silent=True)
+        except SystemExit:  # spaCy's CLI exits on failure after printing why
+            raise ZhpolicyError("spacy package failed (its message is above)") from None
         wheels = list(build_dir.glob("*/dist/*.whl"))
         if not wheels:
             raise ZhpolicyError("spacy package produced no wheel")
