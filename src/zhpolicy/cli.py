@@ -375,6 +375,8 @@ def bench_command(
     """
     from zhpolicy.bench import bench_corpus, bench_tagging
 
+    if only not in (None, "corpus", "tag"):
+        fail(f"--only takes corpus or tag, not {only!r}", 2)
     if only in (None, "corpus"):
         bench_corpus(DEFAULT_CORPUS, echo=typer.echo)
     if only in (None, "tag"):
