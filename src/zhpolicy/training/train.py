@@ -3,6 +3,7 @@ per-label thresholds tuned on dev and stored in the pipeline's meta.json."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -62,11 +63,14 @@ def corpus_vectors(tokenizer_nlp, segmenter: str, build_dir: Path, splits_file: 
     from zhpolicy.corpus.build import load_sentences
     from zhpolicy.training.vectors import cooccurrence_vectors, write_spacy_vectors
 
-    out_dir = models_dir / "vectors" / segmenter
+    splits = load_splits(splits_file)
+    train = [s for s in load_sentences(build_dir) if splits.get(s.doc_id) == "train"]
+    # Keyed by what they are learnt from: a new corpus or split gets new vectors.
+    digest = hashlib.sha1("".join(s.sha1 for s in train).encode()).hexdigest()[:10]
+    out_dir = models_dir / "vectors" / f"{segmenter}-{digest}"
     if (out_dir / "vocab" / "vectors").exists():
         return out_dir
-    splits = load_splits(splits_file)
-    texts = [s.text for s in load_sentences(build_dir) if splits.get(s.doc_id) == "train"]
+    texts = [s.text for s in train]
     log(f"learning {segmenter} vectors from {len(texts):,} train-split sentences ...")
     tokens = [[t.text for t in doc] for doc in tokenizer_nlp.pipe(texts, batch_size=1000)]
     vocab, vectors = cooccurrence_vectors(tokens)
@@ -112,8 +116,11 @@ def train_model(name: str = "default", segmenter: str = "pkuseg", pkuseg_model: 
     for old in ("model-best", "model-last"):
         shutil.rmtree(model_dir / old, ignore_errors=True)
     started = time.perf_counter()
-    with fast_cpu_ops():
-        spacy_train(model_dir / "config.cfg", model_dir)
+    try:
+        with fast_cpu_ops():
+            spacy_train(model_dir / "config.cfg", model_dir)
+    except SystemExit:  # spaCy's CLI exits on failure after printing why
+        raise ZhpolicyError("spacy train failed (its message is above)") from None
     seconds = time.perf_counter() - started
 
     best = model_dir / "model-best"
@@ -131,7 +138,8 @@ def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | Non
     # With one token per character a place name also matches inside other
     # words (广西安全 holds 西安), which cost more precision than it gained on
     # dev; word segmenters keep the ruler on word boundaries.
-    if gazetteer if gazetteer is not None else segmenter != "char":
+    use_gazetteer = segmenter != "char" if gazetteer is None else gazetteer
+    if use_gazetteer:
         add_gazetteer(nlp)
         nlp.to_disk(best)
     scores = predict_scores(nlp, [g.text for g in dev])
