@@ -10,6 +10,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+GOLD = REPO / "annotations" / "gold"
+SPLITS = REPO / "annotations" / "splits.json"
+CONFIG = REPO / "models" / "configs" / "instruments.cfg"
 
 
 def pytest_addoption(parser):
@@ -49,3 +52,18 @@ def built_corpus(tmp_path_factory, shared_corpus) -> Path:
     report = build_corpus([shared_corpus], out, progress=False)
     assert not report.errors, report.errors
     return out
+
+
+def train(tmp_path_factory, built_corpus, segmenter, steps, pkuseg_model=None, vectors=True):
+    """A real (short) spaCy training run on the gold corpus."""
+    from zhpolicy.training.train import train_model
+
+    models = tmp_path_factory.mktemp(f"models-{segmenter}")
+    return train_model("t", segmenter, pkuseg_model, CONFIG, models, max_steps=steps, gold_dir=GOLD,
+                       build_dir=built_corpus, splits_file=SPLITS, vectors=vectors, log=lambda *_: None)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, built_corpus):
+    """A small char-segmented model, trained once per session for the slow tests."""
+    return train(tmp_path_factory, built_corpus, "char", 120)

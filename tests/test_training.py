@@ -10,28 +10,12 @@ import zhpolicy
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
 
-from conftest import REPO, run_cli
+from conftest import run_cli, train
 
 pytestmark = pytest.mark.slow
 
-GOLD = REPO / "annotations" / "gold"
-SPLITS = REPO / "annotations" / "splits.json"
-CONFIG = REPO / "models" / "configs" / "instruments.cfg"
 REPORT_TEXT = ("各位代表：\n今年，我们将安排专项资金20亿元，支持企业技术改造。\n"
                "全面落实结构性减税政策，减免税费300亿元。\n地区生产总值增长5.4%。")
-
-
-def train(tmp_path_factory, built_corpus, segmenter, steps, pkuseg_model=None, vectors=True):
-    from zhpolicy.training.train import train_model
-
-    models = tmp_path_factory.mktemp(f"models-{segmenter}")
-    return train_model("t", segmenter, pkuseg_model, CONFIG, models, max_steps=steps, gold_dir=GOLD,
-                       build_dir=built_corpus, splits_file=SPLITS, vectors=vectors, log=lambda *_: None)
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory, built_corpus):
-    return train(tmp_path_factory, built_corpus, "char", 120)
 
 
 def test_training_saves_config_thresholds_and_counts(trained):
@@ -82,7 +66,7 @@ def test_tag_sentences_streams_in_batches(trained):
     tagger.nlp = Spy()
     texts = (f"第{i}条：安排资金{i}万元。" for i in range(2000))  # a generator: nothing is held in memory
     assert len(tagger.tag_sentences(texts)) == 2000
-    assert calls == {"pipe": 1, "call": 0}
+    assert calls == {"pipe": 8, "call": 0}  # batches of 256, never one call per sentence
 
 
 def test_load_without_a_model_says_how_to_build_one(tmp_path, monkeypatch):
@@ -131,8 +115,10 @@ def test_tag_cli_writes_jsonl_and_csv_and_skips_bad_files(trained, tmp_path):
     result = run_cli("tag", str(tmp_path / "in"), "--model", str(trained.model_dir), "--output", str(out))
     assert result.returncode == 1 and "empty.txt: empty file" in result.stderr and "Traceback" not in result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["record"] for r in rows] == ["sentence"] * 4 + ["profile"]
+    assert [r["record"] for r in rows] == ["model"] + ["sentence"] * 4 + ["profile"]
+    assert rows[0]["name"] == "zh_policy_instruments" and rows[0]["source"] == str(trained.model_dir)
     assert rows[-1]["doc_id"] == "report" and set(rows[-1]["profile"]) == set(INSTRUMENT_LABELS)
+    assert len(rows[-1]["sha256"]) == 64 and rows[-1]["source"] == "report.txt"
     result = run_cli("tag", str(tmp_path / "in" / "report.txt"), "--model", str(trained.model_dir), "--format", "csv")
     assert result.returncode == 0
     lines = result.stdout.splitlines()

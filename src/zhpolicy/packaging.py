@@ -12,6 +12,7 @@ from spacy.cli.package import package as spacy_package
 
 from zhpolicy import architectures
 from zhpolicy.errors import ZhpolicyError
+from zhpolicy.tagging import evaluation_summary
 from zhpolicy.training.train import PACKAGE_NAME, pipeline_dir
 
 VERSION = re.compile(r"^\d+\.\d+\.\d+$")
@@ -30,6 +31,11 @@ def package_model(model: Path, version: str, out_dir: Path = Path("dist")) -> Pa
         meta_path = staged / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         meta.update(name=PACKAGE_NAME, version=version)
+        # The test scores travel with the wheel, so tagged output and reports can cite them.
+        metrics = Path(model) / "evaluation" / "test" / "metrics.json"
+        if metrics.is_file():
+            meta.setdefault("zhpolicy", {})["evaluation"] = evaluation_summary(
+                json.loads(metrics.read_text(encoding="utf-8")))
         meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         build_dir = Path(tmp) / "build"
         build_dir.mkdir()

@@ -20,6 +20,8 @@ from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
 DEFAULT_PACKAGE = "zh_policy_instruments"
 DEFAULT_MODEL_DIR = Path("models/default")
 BATCH_SIZE = 256
+NO_MODEL = (f"no model found: neither the package {DEFAULT_PACKAGE} is installed nor {DEFAULT_MODEL_DIR} built; "
+            "run `zhpolicy run` (or `zhpolicy train`), or pass a model path or package name")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ class Tagger:
     def version(self) -> str:
         return str(self.nlp.meta.get("version", ""))
 
+    def info(self) -> dict:
+        """What a reader of tagged output needs to know about the model: name,
+        version, where it came from and its test scores (None if never evaluated)."""
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "evaluation": self.nlp.meta.get("zhpolicy", {}).get("evaluation") or _folder_evaluation(self.source)}
+
     def tag(self, text: str, doc_id: str | None = None) -> TaggedDocument:
         """Clean and split a document as the corpus stage does, then tag every sentence."""
         return self.tag_cleaned(clean_document(text).text, doc_id)
@@ -101,12 +109,86 @@ class Tagger:
 
     def _tag_texts(self, texts: Iterable[str], starts: list[int] | None,
                    batch_size: int = BATCH_SIZE) -> Iterator[TaggedSentence]:
-        for i, doc in enumerate(self.nlp.pipe(texts, batch_size=batch_size)):
-            offset = starts[i] if starts is not None else 0
-            scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in INSTRUMENT_LABELS}
-            labels = [label for label in self.labels if scores[label] >= self.thresholds[label]]
-            entities = [Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
-            yield TaggedSentence(doc.text, offset, offset + len(doc.text), labels, scores, entities)
+        from threadpoolctl import threadpool_limits
+
+        index = 0
+        for batch in _batches(texts, batch_size):
+            # One BLAS thread: as fast here as several (the matrices are small),
+            # and the scores then do not depend on how many threads a machine,
+            # a process pool or a Dask worker allows, so every engine agrees.
+            with threadpool_limits(limits=1, user_api="blas"):
+                docs = list(self.nlp.pipe(batch, batch_size=batch_size))
+            for doc in docs:
+                offset = starts[index] if starts is not None else 0
+                index += 1
+                scores = {label: round(float(doc.cats.get(label, 0.0)), 4) for label in INSTRUMENT_LABELS}
+                labels = [label for label in self.labels if scores[label] >= self.thresholds[label]]
+                entities = [Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+                yield TaggedSentence(doc.text, offset, offset + len(doc.text), labels, scores, entities)
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def evaluation_summary(metrics: dict) -> dict:
+    """The headline figures of an evaluation's metrics.json."""
+    return {"split": metrics["split"], "sentences": metrics["sentences"],
+            "instruments_macro_f": metrics["instruments"]["macro"]["f"],
+            "instruments_micro_f": metrics["instruments"]["micro"]["f"],
+            "entities_micro_f": metrics["entities"]["micro"]["f"]}
+
+
+def _folder_evaluation(source: str) -> dict | None:
+    """A model folder evaluated with `zhpolicy evaluate` keeps its test metrics beside it."""
+    import json
+
+    metrics = Path(source) / "evaluation" / "test" / "metrics.json"
+    if not source or not metrics.is_file():
+        return None
+    try:
+        return evaluation_summary(json.loads(metrics.read_text(encoding="utf-8")))
+    except (ValueError, KeyError):
+        return None
+
+
+def resolve_model(name: str | Path | None = None) -> tuple[str, Path]:
+    """Where load(name) would load from, without loading: (what to pass to load
+    elsewhere, the pipeline's meta.json). Folders come back as absolute paths."""
+    import importlib.util
+
+    from zhpolicy.training.train import pipeline_dir
+
+    def package_meta(package: str) -> Path | None:
+        spec = importlib.util.find_spec(package) if package.isidentifier() else None
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        return next(iter(sorted(Path(list(spec.submodule_search_locations)[0]).glob("*/meta.json"))), None)
+
+    if name is None:
+        meta = package_meta(DEFAULT_PACKAGE)
+        if meta is not None:
+            return DEFAULT_PACKAGE, meta
+        if not (pipeline_dir(DEFAULT_MODEL_DIR) / "meta.json").exists():
+            raise ZhpolicyError(NO_MODEL)
+        name = DEFAULT_MODEL_DIR
+    path = Path(name)
+    if path.exists():
+        meta = pipeline_dir(path) / "meta.json"
+        if not meta.exists():
+            raise ZhpolicyError(f"{path}: not a trained pipeline (no meta.json)")
+        return str(path.resolve()), meta
+    meta = package_meta(str(name))
+    if meta is None:
+        raise ZhpolicyError(f"{name}: no such model folder or installed package")
+    return str(name), meta
 
 
 def load(name: str | Path | None = None) -> Tagger:
@@ -134,9 +216,7 @@ def _load(name: str | Path | None) -> Tagger:
             pass
         if pipeline_dir(DEFAULT_MODEL_DIR).joinpath("meta.json").exists():
             return Tagger(spacy.load(pipeline_dir(DEFAULT_MODEL_DIR)), str(DEFAULT_MODEL_DIR))
-        raise ZhpolicyError(f"no model found: neither the package {DEFAULT_PACKAGE} is installed nor "
-                            f"{DEFAULT_MODEL_DIR} built; run `zhpolicy run` (or `zhpolicy train`), "
-                            "or pass a model path or package name")
+        raise ZhpolicyError(NO_MODEL)
     path = Path(name)
     if path.exists():
         target = pipeline_dir(path)

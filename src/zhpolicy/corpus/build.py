@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -19,6 +17,7 @@ from zhpolicy.corpus.dedup import NearCopy, find_near_copies
 from zhpolicy.corpus.readers import DEFAULT_MAX_MB, RawDocument, detect_province, detect_year, read_inputs
 from zhpolicy.corpus.splitting import split_sentences
 from zhpolicy.errors import InputError, ZhpolicyError
+from zhpolicy.files import atomic_write
 
 DEFAULT_OUT = Path("corpus/build")
 
@@ -188,17 +187,9 @@ def _no_bar(progress: bool | None, large: bool = True) -> bool | None:
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
     """Write JSON lines atomically: a crash leaves the previous file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:

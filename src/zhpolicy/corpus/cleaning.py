@@ -1,5 +1,6 @@
-"""Cleaning steps, each a small function: markup, page furniture, broken
-lines, traditional characters and full-width forms.
+"""Cleaning steps, each a small function: markup, page furniture, page
+numbers and printed line breaks of PDF/DOCX text, broken lines, traditional
+characters and full-width forms.
 
 `clean_document` chains them and counts how many lines each furniture rule
 removed, so a build can report what the cleaner did.
@@ -8,7 +9,9 @@ removed, so a build can report what the cleaner did.
 from __future__ import annotations
 
 import html
+import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -204,6 +207,58 @@ def drop_furniture(lines: list[str]) -> tuple[list[str], Counter]:
     return kept, removed
 
 
+# ---------------------------------------------------------------- paged documents (PDF, DOCX)
+
+_DASHES = "-－—–―─"
+_DASHED_NUMBER = re.compile(rf"^[{_DASHES}]{{1,2}} ?\d{{1,4}} ?[{_DASHES}]{{1,2}}$")  # - 3 -, —3—
+_PAGE_OF = re.compile(r"^(?:共 ?\d{1,4} ?页 ?[,，/]? ?)?第 ?(\d{1,4}) ?页(?: ?[,，/]? ?共 ?(\d{1,4}) ?页)?$")
+_PAGE_SLASH = re.compile(r"^(\d{1,4}) ?/ ?(\d{1,4})$")  # 3/12
+
+
+def is_page_number(line: str) -> bool:
+    """A printed page number on its own line: - 3 -, —3—, 第3页, 第3页 共12页, 3/12."""
+    if _DASHED_NUMBER.match(line):
+        return True
+    match = _PAGE_OF.match(line) or _PAGE_SLASH.match(line)
+    if not match:
+        return False
+    page, total = match.groups()
+    # 13/12 is a fraction or a date, not page 13 of 12.
+    return total is None or 0 < int(page) <= int(total)
+
+
+def drop_page_numbers(lines: list[str]) -> tuple[list[str], int]:
+    """Remove page-number lines, so the lines around a page break meet and can be joined."""
+    kept = [line for line in lines if not is_page_number(line)]
+    return kept, len(lines) - len(kept)
+
+
+def display_width(line: str) -> int:
+    """Printed width in half-width cells: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def mark_short_lines(lines: list[str], ratio: float = 0.8) -> list[str]:
+    """Put a blank line after each line well short of the full line width.
+
+    A PDF text layer has one line per printed line, so a paragraph arrives cut
+    into full-width lines; a short line is where a paragraph, heading, title or
+    signature ends. The blank lines let repair_broken_lines join only the
+    wrapped lines. The full width is the 95th percentile, so one overlong line
+    (a table row) does not make every other line look short.
+    """
+    widths = sorted(display_width(line) for line in lines if line)
+    if not widths:
+        return lines
+    full = widths[math.ceil(0.95 * len(widths)) - 1]
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        if line and display_width(line) < ratio * full:
+            out.append("")
+    return out
+
+
 # ---------------------------------------------------------------- broken lines
 
 SENTENCE_FINAL = "。！？；!?;"
@@ -223,7 +278,8 @@ def is_heading_or_item(line: str) -> bool:
     return bool(_HEADING_OR_ITEM.match(line))
 
 
-def repair_broken_lines(lines: list[str], paragraphs_by_blank_lines: bool = False) -> list[str]:
+def repair_broken_lines(lines: list[str], paragraphs_by_blank_lines: bool = False,
+                        printed_lines: bool = False) -> list[str]:
     """Join lines that a page or link break cut out of one sentence.
 
     `lines` may contain "" for blank lines (paragraph breaks). A line is joined
@@ -231,13 +287,15 @@ def repair_broken_lines(lines: list[str], paragraphs_by_blank_lines: bool = Fals
     with punctuation that cannot open a sentence, or the line before ends with
     an opening mark or comma, or, in documents whose paragraphs are separated
     by blank lines, the two lines sit in one paragraph. Headings and list items
-    always stay on their own line.
+    always stay on their own line, except with `printed_lines` (a PDF text
+    layer, after mark_short_lines), where a long item paragraph wraps onto the
+    next printed lines and a short heading already ends with a blank line.
     """
     out: list[str] = []
     last_piece = ""
     for line in lines:
         prev = out[-1] if out else ""
-        if line and prev and _should_join(prev, line, paragraphs_by_blank_lines, last_piece):
+        if line and prev and _should_join(prev, line, paragraphs_by_blank_lines, last_piece, printed_lines):
             out[-1] = prev + line
         else:
             out.append(line)
@@ -245,12 +303,13 @@ def repair_broken_lines(lines: list[str], paragraphs_by_blank_lines: bool = Fals
     return out
 
 
-def _should_join(prev: str, line: str, paragraphs_by_blank_lines: bool, last_piece: str = "") -> bool:
+def _should_join(prev: str, line: str, paragraphs_by_blank_lines: bool, last_piece: str = "",
+                 printed_lines: bool = False) -> bool:
     if _LINE_COMPLETE.search(prev):
         return False
     if _CONTINUATION_START.match(line) or _OPEN_END.search(prev):
         return True
-    if is_heading_or_item(line) or is_heading_or_item(prev):
+    if is_heading_or_item(line) or (is_heading_or_item(prev) and not printed_lines):
         return False
     if (_ASCII_FRAGMENT.match(line) or _ASCII_FRAGMENT.match(last_piece or prev)
             or (prev[-1:].isascii() and line[:1].isdigit())):
@@ -289,7 +348,13 @@ class CleanedText:
 
 
 def clean_document(raw: str, fmt: str = "txt") -> CleanedText:
-    """Run every cleaning step on one document's raw text."""
+    """Run every cleaning step on one document's raw text.
+
+    pdf and docx text also loses its page-number lines. In pdf text every
+    printed line is a line, so lines join up to the next short line (see
+    mark_short_lines); in docx text every line is a real paragraph, so lines
+    join only on evidence of a cut.
+    """
     title, meta = "", {}
     if fmt == "html":
         title, raw = html_to_text(raw)
@@ -300,8 +365,16 @@ def clean_document(raw: str, fmt: str = "txt") -> CleanedText:
     # A line of invisible characters only is no paragraph break: drop it whole.
     lines = [normalise_width(to_simplified(normalise_line(line))) for line in raw.splitlines()
              if not line.strip() or _INVISIBLE.sub("", line).strip()]
+    page_numbers = 0
+    if fmt in ("pdf", "docx"):
+        lines, page_numbers = drop_page_numbers(lines)
     kept, removed = drop_furniture(lines)
+    if page_numbers:
+        removed["page_numbers"] += page_numbers
     kept = [close_cjk_gaps(line) for line in kept]
-    joined = repair_broken_lines(kept, uses_blank_line_paragraphs(kept))
+    if fmt == "pdf":
+        kept = mark_short_lines(kept)
+    paragraphs_by_blank_lines = fmt == "pdf" or (fmt != "docx" and uses_blank_line_paragraphs(kept))
+    joined = repair_broken_lines(kept, paragraphs_by_blank_lines, printed_lines=fmt == "pdf")
     text = "\n".join(line for line in joined if line)
     return CleanedText(text=text, title=title, meta=meta, removed=removed)
