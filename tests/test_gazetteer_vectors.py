@@ -1,6 +1,7 @@
 import spacy
 
-from zhpolicy.training.gazetteer import RULER_NAME, add_gazetteer, place_names
+from zhpolicy.components import PLACE_RULES
+from zhpolicy.training.gazetteer import RULER_NAME, add_gazetteer, place_names, region_names
 from zhpolicy.training.vectors import cooccurrence_vectors
 
 
@@ -20,6 +21,38 @@ def test_ruler_adds_places_where_the_ner_found_nothing():
     doc.ents = [doc.char_span(0, 7, label="ORG")]
     doc = nlp.get_pipe(RULER_NAME)(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("西安市人民政府", "ORG"), ("宝鸡", "GPE")]
+
+
+def test_region_names_are_sub_provincial_regions_not_companies():
+    names = set(region_names())
+    assert {"皖北", "渝东南", "粤西", "滇中", "关中", "苏南"} <= names
+    assert "京东" not in names  # a company
+
+
+def places(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the place rules make of these spans (found in reading order) on a char-segmented doc."""
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    rules = nlp.add_pipe(PLACE_RULES)
+    doc = nlp.make_doc(text)
+    ents, cursor = [], 0
+    for surface, label in spans:
+        start = text.index(surface, cursor)
+        ents.append(doc.char_span(start, start + len(surface), label=label))
+        cursor = start + len(surface)
+    doc.ents = ents
+    return [(e.text, e.label_) for e in rules(doc).ents]
+
+
+def test_place_rules_drop_places_inside_slogans_and_single_characters():
+    assert places("建设平安辽宁和“书香辽宁”，支持辽宁发展", [("辽宁", "GPE")] * 3) == [("辽宁", "GPE")]
+    assert places("谱写辽宁篇章", [("辽宁", "GPE")]) == []
+    assert places("市、县两级", [("市", "GPE")]) == []
+    assert places("“重庆”", [("重庆", "GPE")]) == [("重庆", "GPE")]  # quoted alone is still the place
+
+
+def test_place_rules_widen_a_place_to_its_named_region_but_never_over_another_entity():
+    assert places("建设合肥都市圈", [("合肥", "GPE")]) == [("合肥都市圈", "GPE")]
+    assert places("重庆城市群", [("重庆", "GPE"), ("城市群", "ORG")]) == [("重庆", "GPE"), ("城市群", "ORG")]
 
 
 def test_cooccurrence_vectors_put_related_tokens_together():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spacy.cli.package import package as spacy_package
 
-from zhpolicy import architectures
+from zhpolicy import architectures, components
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.tagging import evaluation_summary
 from zhpolicy.training.train import PACKAGE_NAME, pipeline_dir
@@ -40,9 +40,10 @@ def package_model(model: Path, version: str, out_dir: Path = Path("dist")) -> Pa
         build_dir = Path(tmp) / "build"
         build_dir.mkdir()
         try:
-            # --code: the registered architectures travel inside the wheel, so the
-            # package loads with spaCy alone.
-            spacy_package(staged, build_dir, code_paths=[Path(architectures.__file__)], name=PACKAGE_NAME,
+            # --code: the registered architectures and components travel inside the
+            # wheel, so the package loads with spaCy alone.
+            spacy_package(staged, build_dir, code_paths=[Path(architectures.__file__), Path(components.__file__)],
+                          name=PACKAGE_NAME,
                           version=version, create_sdist=False, create_wheel=True, force=True, silent=True)
         except SystemExit:  # spaCy's CLI exits on failure after printing why
             raise ZhpolicyError("spacy package failed (its message is above)") from None

@@ -206,7 +206,7 @@ def load(name: str | Path | None = None) -> Tagger:
 def _load(name: str | Path | None) -> Tagger:
     import spacy
 
-    from zhpolicy import architectures  # noqa: F401  (registered functions the pipelines use)
+    from zhpolicy import architectures, components  # noqa: F401  (registered functions the pipelines use)
     from zhpolicy.training.train import pipeline_dir
 
     if name is None:

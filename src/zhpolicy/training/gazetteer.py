@@ -43,10 +43,27 @@ def place_names() -> list[str]:
     return sorted(names)
 
 
+# One-character province names (京 津 沪 渝 冀 …, with the older 陇 黔 滇 蜀 秦) and the
+# directions that make sub-provincial regions of them: 皖北, 渝东南, 粤西, 滇中.
+PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼陇黔滇蜀秦"
+DIRECTIONS = ("东北", "东南", "西北", "西南", "东", "西", "南", "北", "中")
+# Combinations that are a company, an ordinary word or an ambiguous shorthand instead.
+NOT_REGIONS = {"京东", "新中", "新东", "新西", "新南", "新北", "云中", "黑中", "吉中", "宁中", "青中", "秦中",
+               "川中", "宁东北", "青东", "青西", "云东", "甘中"}
+NAMED_REGIONS = ("关中", "陕北", "陕南", "江南", "江北", "苏北", "苏中", "苏南", "浙中", "浙西南")
+
+
+def region_names() -> list[str]:
+    """Sub-provincial regions, which the guideline marks as GPE (皖北, 关中, 渝东北)."""
+    names = {f"{abbreviation}{direction}" for abbreviation in PROVINCE_ABBREVIATIONS for direction in DIRECTIONS}
+    return sorted((names - NOT_REGIONS) | set(NAMED_REGIONS))
+
+
 def add_gazetteer(nlp) -> None:
     """Add (or refresh) the gazetteer ruler after the NER."""
     if RULER_NAME in nlp.pipe_names:
         nlp.remove_pipe(RULER_NAME)
     ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, after="ner" if "ner" in nlp.pipe_names else None,
                          config={"overwrite_ents": False, "validate": True})
-    ruler.add_patterns([{"label": "GPE", "pattern": name} for name in place_names()])
+    names = sorted(set(place_names()) | set(region_names()))
+    ruler.add_patterns([{"label": "GPE", "pattern": name} for name in names])

@@ -17,6 +17,7 @@ from spacy.util import load_config
 
 from zhpolicy import __version__
 from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
+from zhpolicy.components import PLACE_RULES
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
@@ -141,6 +142,8 @@ def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | Non
     use_gazetteer = segmenter != "char" if gazetteer is None else gazetteer
     if use_gazetteer:
         add_gazetteer(nlp)
+        # The scheme's GPE span rules on top of both: on dev GPE F1 0.69 -> 0.80.
+        nlp.add_pipe(PLACE_RULES, after=RULER_NAME)
         nlp.to_disk(best)
     scores = predict_scores(nlp, [g.text for g in dev])
     y_true = np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in dev], dtype=int)
