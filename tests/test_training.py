@@ -141,9 +141,9 @@ def test_pkuseg_pipeline_carries_its_segmenter(tmp_path_factory, built_corpus, p
     result = train(tmp_path_factory, built_corpus, "pkuseg", 20, str(pkuseg_model), vectors=False)
     meta = json.loads((result.pipeline_dir / "meta.json").read_text(encoding="utf-8"))
     assert "spacy-pkuseg>=1.0,<2" in meta["requirements"]
-    assert meta["zhpolicy"]["gazetteer"] and "gazetteer" in meta["pipeline"]
+    assert meta["zhpolicy"]["gazetteer"] and meta["pipeline"][-2:] == ["gazetteer", "place_rules"]
     # Loaded where no pkuseg model is cached: the segmenter must come from the pipeline itself.
-    probe = ("import sys, spacy, zhpolicy.architectures; nlp = spacy.load(sys.argv[1]); "
+    probe = ("import sys, spacy, zhpolicy.architectures, zhpolicy.components; nlp = spacy.load(sys.argv[1]); "
              "print('|'.join(t.text for t in nlp.make_doc('我们隆重庆祝中华人民共和国成立')))")
     out = subprocess.run([sys.executable, "-c", probe, str(result.pipeline_dir)], capture_output=True, text=True,
                          env={"ZHPOLICY_CACHE": str(tmp_path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})

@@ -76,8 +76,13 @@ def widen_to_region(doc: Doc, ent: Span, taken: Set[int]) -> Span:
     return ent
 
 
-# Defined after PlaceRules, and no `from __future__ import annotations` in this file: spaCy
-# checks a factory's signature at run time, and under pydantic 1 string annotations fail.
-@Language.factory(PLACE_RULES)
 def make_place_rules(nlp: Language, name: str) -> PlaceRules:
     return PlaceRules()
+
+
+# Registered once: a process that loads the packaged pipeline imports the wheel's own copy of
+# this file as well, and spaCy refuses a second factory under the same name. Defined after
+# PlaceRules, and no `from __future__ import annotations` in this file: spaCy checks a
+# factory's signature at run time, and under pydantic 1 string annotations fail.
+if not Language.has_factory(PLACE_RULES):
+    Language.factory(PLACE_RULES, func=make_place_rules)
