@@ -28,6 +28,7 @@ def test_training_saves_config_thresholds_and_counts(trained):
     assert meta["gazetteer"] is None  # off for char: place names would match inside words
     nlp_meta = json.loads((trained.pipeline_dir / "meta.json").read_text(encoding="utf-8"))
     assert nlp_meta["vectors"]["width"] == 96 and nlp_meta["vectors"]["vectors"] > 1000  # learnt from train docs
+    assert nlp_meta["version"] == zhpolicy.__version__  # not spacy train's 0.0.0
 
 
 def test_python_api_contract(trained):

@@ -164,6 +164,9 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
     meta = dict(meta)
     meta.update(
         name=PACKAGE_NAME,
+        # spacy train leaves 0.0.0; until `zhpolicy package --version` says otherwise, the
+        # pipeline carries the version of the zhpolicy that trained it.
+        version=__version__,
         description="Policy instruments (14 labels) and entities (8 types) in Chinese government documents.",
         author="zhpolicy",
         license="MIT (pipeline code and weights); see the segmenter note",
