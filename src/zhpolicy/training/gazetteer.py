@@ -49,7 +49,7 @@ PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂
 DIRECTIONS = ("东北", "东南", "西北", "西南", "东", "西", "南", "北", "中")
 # Combinations that are a company, an ordinary word or an ambiguous shorthand instead.
 NOT_REGIONS = {"京东", "新中", "新东", "新西", "新南", "新北", "云中", "黑中", "吉中", "宁中", "青中", "秦中",
-               "川中", "宁东北", "青东", "青西", "云东", "甘中"}
+               "川中", "青东", "青西", "云东", "甘中"}
 NAMED_REGIONS = ("关中", "陕北", "陕南", "江南", "江北", "苏北", "苏中", "苏南", "浙中", "浙西南")
 
 

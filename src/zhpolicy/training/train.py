@@ -17,8 +17,8 @@ from spacy.util import load_config
 
 from zhpolicy import __version__
 from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
-from zhpolicy.components import PLACE_RULES
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
+from zhpolicy.components import PLACE_RULES
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
