@@ -1,7 +1,8 @@
 import spacy
 
 from zhpolicy.components import PLACE_RULES
-from zhpolicy.training.gazetteer import RULER_NAME, add_gazetteer, place_names, region_names
+from zhpolicy.training.gazetteer import (RULER_NAME, add_gazetteer, county_short_names, place_names, region_names,
+                                        words_not_places)
 from zhpolicy.training.vectors import cooccurrence_vectors
 
 
@@ -21,6 +22,20 @@ def test_ruler_adds_places_where_the_ner_found_nothing():
     doc.ents = [doc.char_span(0, 7, label="ORG")]
     doc = nlp.get_pipe(RULER_NAME)(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("西安市人民政府", "ORG"), ("宝鸡", "GPE")]
+
+
+def test_county_short_forms_are_kept_unless_the_training_gold_reads_them_as_words():
+    assert {"奉节", "涪陵", "凯里", "璧山"} <= county_short_names()
+    examples = [("建设平安乡村，推进平安建设", []), ("奉节脐橙远销海外", [(0, 2, "GPE")]),
+                ("支持奉节发展", [(2, 4, "GPE")])]
+    assert words_not_places({"平安", "奉节", "凯里"}, examples) == {"平安"}
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    add_gazetteer(nlp, examples)
+    ruler = nlp.get_pipe(RULER_NAME)
+    patterns = {p["pattern"] for p in ruler.patterns}
+    assert {"奉节", "凯里"} <= patterns and "平安" not in patterns
+    add_gazetteer(nlp)  # no training gold to filter with: no county short forms at all
+    assert "奉节" not in {p["pattern"] for p in nlp.get_pipe(RULER_NAME).patterns}
 
 
 def test_region_names_are_sub_provincial_regions_not_companies():

@@ -151,3 +151,12 @@ def test_pkuseg_pipeline_carries_its_segmenter(tmp_path_factory, built_corpus, p
     assert out.returncode == 0, out.stderr[-2000:]
     tokens = out.stdout.strip().split("|")
     assert "我们" in tokens and len(tokens) < 15  # words, not characters
+
+
+def test_bench_stage_breakdown_covers_the_tokenizer_and_every_component(trained):
+    from zhpolicy.bench import stage_seconds
+
+    nlp = zhpolicy.load(trained.model_dir).nlp
+    seconds = stage_seconds(nlp, [REPORT_TEXT.replace("\n", "")] * 50)
+    assert list(seconds) == ["tokenizer", *nlp.pipe_names]
+    assert all(value >= 0 for value in seconds.values()) and sum(seconds.values()) > 0

@@ -66,8 +66,13 @@ def bench_tagging(model: str | None, chars: int, build_dir: Path = DEFAULT_BUILD
             result[f"chars_per_second_{processes}p"] = round(total / seconds)
             echo(f"tagging, {processes} process(es), one thread each: {total:,} characters in {seconds:.1f} s = "
                  f"{result[f'chars_per_second_{processes}p']:,} characters/s")
+        stages = stage_seconds(tagger.nlp, texts)
     result["scaling_2p_over_1p"] = round(result["chars_per_second_2p"] / result["chars_per_second_1p"], 2)
     echo(f"  2 processes / 1 process = {result['scaling_2p_over_1p']:.2f}")
+    result["stage_seconds"] = {name: round(seconds, 3) for name, seconds in stages.items()}
+    echo("  where one process spends its time: " + ", ".join(
+        f"{name} {seconds / sum(stages.values()):.0%} ({total / max(seconds, 1e-9):,.0f} characters/s alone)"
+        for name, seconds in stages.items()))
     if lac_available():
         for label, threads in (("as shipped (ONNX Runtime on every core)", None), ("one thread", 1)):
             lac = load_lac(threads)
@@ -88,6 +93,22 @@ def bench_tagging(model: str | None, chars: int, build_dir: Path = DEFAULT_BUILD
     echo(f"peak memory of a process that loads the model and tags {total:,} characters: "
          f"{result['peak_rss_mb']:.0f} MB")
     return result
+
+
+def stage_seconds(nlp, texts: list[str], batch_size: int = 256) -> dict[str, float]:
+    """Seconds spent in the tokenizer and in each pipeline component, run one after the other."""
+    seconds = {}
+    started = time.perf_counter()
+    docs = [nlp.make_doc(text) for text in texts]
+    seconds["tokenizer"] = time.perf_counter() - started
+    for name, component in nlp.pipeline:
+        started = time.perf_counter()
+        if hasattr(component, "pipe"):
+            docs = list(component.pipe(docs, batch_size=batch_size))
+        else:
+            docs = [component(doc) for doc in docs]
+        seconds[name] = time.perf_counter() - started
+    return seconds
 
 
 _CHILD = """

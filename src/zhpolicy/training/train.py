@@ -126,13 +126,13 @@ def train_model(name: str = "default", segmenter: str = "pkuseg", pkuseg_model: 
 
     best = model_dir / "model-best"
     thresholds = finish_pipeline(best, [g for g in gold if g.split == "dev"], segmenter, gazetteer,
-                                 conversion, seconds, seed, alignment)
+                                 conversion, seconds, seed, alignment, [g for g in gold if g.split == "train"])
     log(f"trained in {seconds:.0f} s; pipeline in {best}")
     return TrainResult(model_dir, best, conversion, thresholds, seconds)
 
 
 def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | None, conversion: ConversionReport,
-                    seconds: float, seed: int, alignment: str) -> dict[str, float]:
+                    seconds: float, seed: int, alignment: str, train: list = ()) -> dict[str, float]:
     """After `spacy train`: add the place gazetteer, tune thresholds on dev, save."""
     with fast_cpu_ops():
         nlp = spacy.load(best)
@@ -141,7 +141,9 @@ def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | Non
     # dev; word segmenters keep the ruler on word boundaries.
     use_gazetteer = segmenter != "char" if gazetteer is None else gazetteer
     if use_gazetteer:
-        add_gazetteer(nlp)
+        # County short forms on top; the train gold decides which of them are ordinary words
+        # (on dev GPE F1 0.79 -> 0.82).
+        add_gazetteer(nlp, [(g.text, g.record.entities) for g in train])
         # The scheme's GPE span rules on top of both: on dev GPE F1 0.69 -> 0.80.
         nlp.add_pipe(PLACE_RULES, after=RULER_NAME)
         nlp.to_disk(best)
