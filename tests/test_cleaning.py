@@ -93,6 +93,17 @@ def test_clean_document_counts_removed_lines():
     assert cleaned.removed == {"page_controls": 2, "source_time_lines": 1, "site_header_footer": 1}
 
 
+def test_a_trailing_public_domain_notice_is_cut_but_the_words_elsewhere_are_kept():
+    notice = ("本作品是中华人民共和国的\n法律\n、\n法规\n，国家机关的决议。根据《\n中华人民共和国著作权法\n》第五条第一项，"
+              "本作品不适用于该法，属于\n公有领域\n。\n\n注：中文维基文库社群认为，中华人民共和国公务演讲，\n不总是\n具有立法性质。"
+              "\n\nPublic domain\nfalse")
+    cleaned = clean_document("各位代表：\n\n为实现目标而奋斗！\n\n\n" + notice)
+    assert cleaned.text == "各位代表：\n为实现目标而奋斗！"
+    assert cleaned.removed["licence_notice"] == 14
+    # Without the public-domain wording nearby, a line that starts the same way stays.
+    assert "本作品来自基层调研。" in clean_document("本作品来自基层调研。\n全年增长5%。").text
+
+
 def test_invisible_characters_do_not_break_paragraphs():
     raw = "甲乙丙丁戊己庚辛壬癸，放宽行业和\n\u200b\n领域准入。\n\n下一段。"
     assert clean_document(raw).text == "甲乙丙丁戊己庚辛壬癸，放宽行业和领域准入。\n下一段。"

@@ -29,6 +29,9 @@ def test_training_saves_config_thresholds_and_counts(trained):
     nlp_meta = json.loads((trained.pipeline_dir / "meta.json").read_text(encoding="utf-8"))
     assert nlp_meta["vectors"]["width"] == 96 and nlp_meta["vectors"]["vectors"] > 1000  # learnt from train docs
     assert nlp_meta["version"] == zhpolicy.__version__  # not spacy train's 0.0.0
+    # The instrument scores are averaged with the linear model, which the wheel then needs.
+    assert meta["blend"] and "instrument_blend" in nlp_meta["pipeline"]
+    assert any(r.startswith("scikit-learn") for r in nlp_meta["requirements"])
 
 
 def test_python_api_contract(trained):

@@ -242,6 +242,9 @@ def train_command(
     gazetteer: Annotated[Optional[bool], typer.Option(
         "--gazetteer/--no-gazetteer",
         help="Add the GB/T 2260 place-name ruler after the NER (default: on for pkuseg, off for char).")] = None,
+    blend: Annotated[bool, typer.Option(
+        help="Average the instrument scores with a TF-IDF character n-gram logistic regression "
+             "fitted on the train gold (the instrument_blend component).")] = True,
     build: Annotated[Path, BUILD_OPTION] = Path("corpus/build"),
 ) -> None:
     """Train the instrument classifier and entity recognizer with `spacy train`.
@@ -256,7 +259,8 @@ def train_command(
     if segmenter == "pkuseg" and pkuseg_model is None:
         fetch_pkuseg_model(log=info)  # once; then it is cached
     result = train_model(name, segmenter, pkuseg_model, config, seed=seed, alignment=alignment,
-                         max_steps=max_steps, build_dir=build, vectors=vectors, gazetteer=gazetteer, log=info)
+                         max_steps=max_steps, build_dir=build, vectors=vectors, gazetteer=gazetteer, blend=blend,
+                         log=info)
     misaligned = result.conversion.misaligned_per_label()
     if misaligned:
         info("entity spans off token boundaries: " + ", ".join(f"{k} {v}" for k, v in misaligned.most_common()))

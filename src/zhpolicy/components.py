@@ -2,17 +2,26 @@
 
 Like architectures.py this file imports nothing from zhpolicy: `zhpolicy
 package` ships it inside the wheel, so the packaged pipeline loads with spaCy
-alone.
+(and scikit-learn, which the wheel requires) alone.
 """
 
+import json
 import re
-from typing import List, Set, Tuple
+from pathlib import Path
+from typing import Iterable, Iterator, List, Set, Tuple
 
+import numpy as np
+import srsly
+from scipy.special import expit
+from sklearn.feature_extraction.text import TfidfVectorizer
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import filter_spans, minibatch
 
 PLACE_RULES = "place_rules"
+INSTRUMENT_BLEND = "instrument_blend"
+# The character n-gram features of the linear model; training/blend.py fits with the same.
+CHAR_NGRAMS = dict(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
 
 # The scheme's span rule for GPE: "the name only, as a word of its own: not
 # inside a slogan or programme name (数字福建)". Reports build such slogans from
@@ -80,9 +89,90 @@ def make_place_rules(nlp: Language, name: str) -> PlaceRules:
     return PlaceRules()
 
 
+class InstrumentBlend:
+    """Averages the text classifier's instrument scores with those of a linear
+    model over TF-IDF-weighted character 1-3-grams, fitted on the train gold
+    with scikit-learn (training/blend.py). The two err differently: the CNN
+    reads words in context, the linear model keeps every n-gram cue such as
+    ...以上 or ...左右 after a number. Labels the linear model was not fitted on
+    keep the classifier's score."""
+
+    def __init__(self, model_weight: float = 0.5):
+        self.model_weight = model_weight  # the text classifier's share of the average
+        self.labels: List[str] = []
+        self.vocabulary: List[str] = []
+        self.idf = np.zeros(0)
+        self.coef = np.zeros((0, 0), dtype=np.float32)
+        self.intercept = np.zeros(0)
+        self._vectorizer = None
+
+    def set_linear_model(self, labels: List[str], vocabulary: List[str], idf, coef, intercept) -> None:
+        self.labels, self.vocabulary = list(labels), list(vocabulary)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        if not self.vocabulary:
+            self._vectorizer = None
+            return
+        vectorizer = TfidfVectorizer(vocabulary={ngram: i for i, ngram in enumerate(self.vocabulary)},
+                                     **CHAR_NGRAMS)
+        vectorizer.idf_ = self.idf
+        self._vectorizer = vectorizer
+
+    def linear_scores(self, texts: List[str]) -> np.ndarray:
+        features = self._vectorizer.transform(texts)
+        return expit(features @ self.coef.T.astype(np.float64) + self.intercept)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            if self._vectorizer is None:  # not fitted: leave the classifier's scores alone
+                yield from batch
+                continue
+            for doc, row in zip(batch, self.linear_scores([doc.text for doc in batch])):
+                for label, score in zip(self.labels, row):
+                    doc.cats[label] = self.model_weight * doc.cats.get(label, 0.0) + (1 - self.model_weight) * float(score)
+            yield from batch
+
+    def _state(self) -> dict:
+        return {"labels": self.labels, "vocabulary": self.vocabulary}
+
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "linear_model.json").write_text(json.dumps(self._state(), ensure_ascii=False), encoding="utf-8")
+        np.savez_compressed(path / "linear_model.npz", idf=self.idf, coef=self.coef, intercept=self.intercept)
+
+    def from_disk(self, path, *, exclude=tuple()):
+        path = Path(path)
+        state = json.loads((path / "linear_model.json").read_text(encoding="utf-8"))
+        with np.load(path / "linear_model.npz") as arrays:
+            self.set_linear_model(state["labels"], state["vocabulary"], arrays["idf"], arrays["coef"],
+                                  arrays["intercept"])
+        return self
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        return srsly.msgpack_dumps({**self._state(), "idf": self.idf.tolist(), "intercept": self.intercept.tolist(),
+                                    "coef": self.coef.tobytes(), "shape": list(self.coef.shape)})
+
+    def from_bytes(self, data: bytes, *, exclude=tuple()):
+        state = srsly.msgpack_loads(data)
+        coef = np.frombuffer(state["coef"], dtype=np.float32).reshape(state["shape"])
+        self.set_linear_model(state["labels"], state["vocabulary"], state["idf"], coef, state["intercept"])
+        return self
+
+
+def make_instrument_blend(nlp: Language, name: str, model_weight: float) -> InstrumentBlend:
+    return InstrumentBlend(model_weight)
+
+
 # Registered once: a process that loads the packaged pipeline imports the wheel's own copy of
 # this file as well, and spaCy refuses a second factory under the same name. Defined after
 # PlaceRules, and no `from __future__ import annotations` in this file: spaCy checks a
 # factory's signature at run time, and under pydantic 1 string annotations fail.
 if not Language.has_factory(PLACE_RULES):
     Language.factory(PLACE_RULES, func=make_place_rules)
+if not Language.has_factory(INSTRUMENT_BLEND):
+    Language.factory(INSTRUMENT_BLEND, func=make_instrument_blend, default_config={"model_weight": 0.5})

@@ -347,6 +347,20 @@ class CleanedText:
     removed: Counter = field(default_factory=Counter)
 
 
+# Wikisource's public-domain template after the last paragraph of a national report
+# (本作品是中华人民共和国的法律、法规…属于公有领域). It is split over many short lines around
+# its links, so no line rule catches it whole; everything from its first line on is dropped.
+_LICENCE_NOTICE_START = re.compile(r"^本作品(?:是中华人民共和国的|来自)")
+
+
+def drop_licence_notice(lines: list[str]) -> tuple[list[str], int]:
+    """Cut a trailing public-domain notice; returns the kept lines and how many non-blank lines went."""
+    for i, line in enumerate(lines):
+        if _LICENCE_NOTICE_START.match(line.strip()) and any("公有领域" in rest for rest in lines[i:i + 20]):
+            return lines[:i], sum(1 for rest in lines[i:] if rest.strip())
+    return lines, 0
+
+
 def clean_document(raw: str, fmt: str = "txt") -> CleanedText:
     """Run every cleaning step on one document's raw text.
 
@@ -368,7 +382,10 @@ def clean_document(raw: str, fmt: str = "txt") -> CleanedText:
     page_numbers = 0
     if fmt in ("pdf", "docx"):
         lines, page_numbers = drop_page_numbers(lines)
+    lines, notice_lines = drop_licence_notice(lines)
     kept, removed = drop_furniture(lines)
+    if notice_lines:
+        removed["licence_notice"] += notice_lines
     if page_numbers:
         removed["page_numbers"] += page_numbers
     kept = [close_cjk_gaps(line) for line in kept]

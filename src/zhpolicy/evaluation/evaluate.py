@@ -18,12 +18,7 @@ from zhpolicy.evaluation.peer import SHARED_TYPES, lac_available, lac_entities, 
 from zhpolicy.evaluation.report import render_report
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
 from zhpolicy.tagging import load
-from zhpolicy.training.data import load_gold
-
-
-def indicator(items) -> np.ndarray:
-    return np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in items],
-                    dtype=int).reshape(len(items), len(INSTRUMENT_LABELS))
+from zhpolicy.training.data import indicator, load_gold
 
 
 def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None = None, with_baseline: bool = True,

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
@@ -74,6 +75,12 @@ def load_gold(gold_dir: Path = GOLD_DIR, build_dir: Path = DEFAULT_OUT,
     if not gold:
         raise ZhpolicyError(f"{gold_dir}: no gold annotations")
     return gold
+
+
+def indicator(gold: list[GoldSentence]) -> np.ndarray:
+    """Gold instrument labels as a 0/1 matrix, one column per label."""
+    return np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in gold],
+                    dtype=int).reshape(len(gold), len(INSTRUMENT_LABELS))
 
 
 def make_doc(nlp: Language, item: GoldSentence, mode: str, report: ConversionReport) -> Doc:

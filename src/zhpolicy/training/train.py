@@ -18,12 +18,13 @@ from spacy.util import load_config
 from zhpolicy import __version__
 from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
-from zhpolicy.components import PLACE_RULES
+from zhpolicy.components import INSTRUMENT_BLEND, PLACE_RULES
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
 from zhpolicy.ops import fast_cpu_ops
-from zhpolicy.training.data import ConversionReport, load_gold, write_docbins
+from zhpolicy.training.blend import add_blend
+from zhpolicy.training.data import ConversionReport, indicator, load_gold, write_docbins
 from zhpolicy.training.gazetteer import RULER_NAME, add_gazetteer
 from zhpolicy.training.segmenter import SEGMENTERS, resolve_pkuseg_model
 from zhpolicy.training.thresholds import tune_thresholds
@@ -82,7 +83,7 @@ def train_model(name: str = "default", segmenter: str = "pkuseg", pkuseg_model: 
                 config_path: Path = DEFAULT_CONFIG, models_dir: Path = MODELS_DIR, seed: int = 0,
                 alignment: str = "strict", max_steps: int | None = None, gold_dir: Path = GOLD_DIR,
                 build_dir: Path = DEFAULT_OUT, splits_file: Path = SPLITS_FILE, vectors: bool = True,
-                gazetteer: bool | None = None, log=print) -> TrainResult:
+                gazetteer: bool | None = None, blend: bool = True, log=print) -> TrainResult:
     if not config_path.exists():
         raise ZhpolicyError(f"{config_path}: config not found")
     model_dir = models_dir / name
@@ -126,14 +127,16 @@ def train_model(name: str = "default", segmenter: str = "pkuseg", pkuseg_model: 
 
     best = model_dir / "model-best"
     thresholds = finish_pipeline(best, [g for g in gold if g.split == "dev"], segmenter, gazetteer,
-                                 conversion, seconds, seed, alignment, [g for g in gold if g.split == "train"])
+                                 conversion, seconds, seed, alignment, [g for g in gold if g.split == "train"],
+                                 blend=blend, log=log)
     log(f"trained in {seconds:.0f} s; pipeline in {best}")
     return TrainResult(model_dir, best, conversion, thresholds, seconds)
 
 
 def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | None, conversion: ConversionReport,
-                    seconds: float, seed: int, alignment: str, train: list = ()) -> dict[str, float]:
-    """After `spacy train`: add the place gazetteer, tune thresholds on dev, save."""
+                    seconds: float, seed: int, alignment: str, train: list = (), blend: bool = True,
+                    log=print) -> dict[str, float]:
+    """After `spacy train`: add the linear blend and the place gazetteer, tune thresholds on dev, save."""
     with fast_cpu_ops():
         nlp = spacy.load(best)
     # With one token per character a place name also matches inside other
@@ -146,12 +149,14 @@ def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | Non
         add_gazetteer(nlp, [(g.text, g.record.entities) for g in train])
         # The scheme's GPE span rules on top of both: on dev GPE F1 0.69 -> 0.80.
         nlp.add_pipe(PLACE_RULES, after=RULER_NAME)
-        nlp.to_disk(best)
+    if blend and train:
+        log(f"fitting the character n-gram linear model on {len(train):,} train sentences ...")
+        add_blend(nlp, [g.text for g in train], indicator(train), list(INSTRUMENT_LABELS))
+    nlp.to_disk(best)
     scores = predict_scores(nlp, [g.text for g in dev])
-    y_true = np.array([[label in g.record.cats for label in INSTRUMENT_LABELS] for g in dev], dtype=int)
-    thresholds = tune_thresholds(y_true, scores, list(INSTRUMENT_LABELS))
+    thresholds = tune_thresholds(indicator(dev), scores, list(INSTRUMENT_LABELS))
     write_meta(best, nlp.meta, segmenter, thresholds, conversion, seconds, seed, alignment,
-               RULER_NAME in nlp.pipe_names)
+               RULER_NAME in nlp.pipe_names, INSTRUMENT_BLEND in nlp.pipe_names)
     return thresholds
 
 
@@ -162,7 +167,8 @@ def predict_scores(nlp, texts: list[str], batch_size: int = 256) -> np.ndarray:
 
 
 def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str, float],
-               conversion: ConversionReport, seconds: float, seed: int, alignment: str, gazetteer: bool) -> None:
+               conversion: ConversionReport, seconds: float, seed: int, alignment: str, gazetteer: bool,
+               blend: bool = False) -> None:
     meta = dict(meta)
     meta.update(
         name=PACKAGE_NAME,
@@ -176,6 +182,8 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
     requirements = [r for r in meta.get("requirements", []) if not r.startswith("spacy-pkuseg")]
     if segmenter == "pkuseg":
         requirements.append("spacy-pkuseg>=1.0,<2")
+    if blend:  # the blend's linear model is scikit-learn's
+        requirements = [r for r in requirements if not r.startswith("scikit-learn")] + ["scikit-learn>=1.3"]
     meta["requirements"] = requirements
     meta["zhpolicy"] = {
         "version": __version__,
@@ -189,6 +197,8 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
         "misaligned_entities": dict(conversion.misaligned_per_label()),
         "alignment": alignment,
         "gazetteer": "GB/T 2260 place names (gb2260 package)" if gazetteer else None,
+        "blend": ("instrument scores averaged with TF-IDF character 1-3-gram logistic regression"
+                  if blend else None),
         "train_seconds": round(seconds, 1),
         "seed": seed,
     }
