@@ -133,7 +133,8 @@ class InstrumentBlend:
                 continue
             for doc, row in zip(batch, self.linear_scores([doc.text for doc in batch])):
                 for label, score in zip(self.labels, row):
-                    doc.cats[label] = self.model_weight * doc.cats.get(label, 0.0) + (1 - self.model_weight) * float(score)
+                    classifier = doc.cats.get(label, 0.0)
+                    doc.cats[label] = self.model_weight * classifier + (1 - self.model_weight) * float(score)
             yield from batch
 
     def _state(self) -> dict:
