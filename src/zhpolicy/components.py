@@ -104,6 +104,7 @@ class InstrumentBlend:
         self.idf = np.zeros(0)
         self.coef = np.zeros((0, 0), dtype=np.float32)
         self.intercept = np.zeros(0)
+        self._weights = np.zeros((0, 0))
         self._vectorizer = None
 
     def set_linear_model(self, labels: List[str], vocabulary: List[str], idf, coef, intercept) -> None:
@@ -111,6 +112,8 @@ class InstrumentBlend:
         self.idf = np.asarray(idf, dtype=np.float64)
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        # Stored as float32; transposed to float64 once here, not on every batch while tagging.
+        self._weights = self.coef.T.astype(np.float64)
         if not self.vocabulary:
             self._vectorizer = None
             return
@@ -121,7 +124,7 @@ class InstrumentBlend:
 
     def linear_scores(self, texts: List[str]) -> np.ndarray:
         features = self._vectorizer.transform(texts)
-        return expit(features @ self.coef.T.astype(np.float64) + self.intercept)
+        return expit(features @ self._weights + self.intercept)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))

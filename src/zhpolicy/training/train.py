@@ -179,11 +179,11 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
         author="zhpolicy",
         license="MIT (pipeline code and weights); see the segmenter note",
     )
-    requirements = [r for r in meta.get("requirements", []) if not r.startswith("spacy-pkuseg")]
+    requirements = [r for r in meta.get("requirements", []) if not r.startswith(("spacy-pkuseg", "scikit-learn"))]
     if segmenter == "pkuseg":
         requirements.append("spacy-pkuseg>=1.0,<2")
     if blend:  # the blend's linear model is scikit-learn's
-        requirements = [r for r in requirements if not r.startswith("scikit-learn")] + ["scikit-learn>=1.3"]
+        requirements.append("scikit-learn>=1.3")
     meta["requirements"] = requirements
     meta["zhpolicy"] = {
         "version": __version__,
