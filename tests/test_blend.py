@@ -1,9 +1,11 @@
 """The instrument_blend component: a scikit-learn linear model averaged into doc.cats."""
 
 import numpy as np
+import pytest
 import spacy
 
 from zhpolicy.components import INSTRUMENT_BLEND, InstrumentBlend
+from zhpolicy.errors import ZhpolicyError
 from zhpolicy.training.blend import add_blend, fit_char_ngram_classifier
 
 LABELS = ["tax", "fiscal", "green"]
@@ -61,3 +63,8 @@ def test_an_unfitted_blend_changes_nothing(tmp_path):
     assert nlp.get_pipe(INSTRUMENT_BLEND)(doc).cats == {"tax": 0.3}
     nlp.to_disk(tmp_path / "p")
     assert spacy.load(tmp_path / "p").get_pipe(INSTRUMENT_BLEND)(doc).cats == {"tax": 0.3}
+
+
+def test_a_train_split_without_any_instrument_is_a_user_error():
+    with pytest.raises(ZhpolicyError, match="no sentence with an instrument label"):
+        fit_char_ngram_classifier(TEXTS, np.zeros_like(Y), LABELS)
