@@ -41,8 +41,8 @@ def fit_char_ngram_classifier(texts: list[str], y: np.ndarray, labels: list[str]
     """Fit on the labels that have a positive; a label without one cannot be learnt."""
     present = [j for j in range(len(labels)) if y[:, j].sum() > 0]
     if not present or not texts:
-        raise ZhpolicyError("the train split has no sentence with an instrument label: "
-                            "the linear model (and the baseline) cannot be fitted; annotate more, or train with --no-blend")
+        raise ZhpolicyError("the train split has no sentence with an instrument label, so the linear model "
+                            "cannot be fitted: annotate more, or leave it out (train --no-blend, evaluate --no-baseline)")
     model = make_char_ngram_classifier().fit(texts, y[:, present])
     return model, [labels[j] for j in present]
 
