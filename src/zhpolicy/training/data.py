@@ -19,7 +19,8 @@ from spacy.tokens import Doc, DocBin
 
 from zhpolicy.annotations.records import AnnotationRecord
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE, load_records, load_splits
-from zhpolicy.corpus.build import DEFAULT_OUT, index_by_content, load_sentences
+from zhpolicy.components import sentence_position
+from zhpolicy.corpus.build import DEFAULT_OUT, index_by_content, load_documents, load_sentences
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import INSTRUMENT_LABELS
 
@@ -34,6 +35,7 @@ class GoldSentence:
     record: AnnotationRecord
     text: str
     split: str
+    position: float | None = None  # where the sentence starts in its document, 0..1
 
 
 @dataclass
@@ -61,6 +63,7 @@ def load_gold(gold_dir: Path = GOLD_DIR, build_dir: Path = DEFAULT_OUT,
     """Every gold record with its sentence text and split. Orphans are an error:
     run `zhpolicy annotations check` to list them."""
     sentences = index_by_content(load_sentences(build_dir))
+    doc_chars = {doc.doc_id: doc.chars for doc in load_documents(build_dir)}
     splits = load_splits(splits_file)
     gold, orphans = [], 0
     for record in load_records(gold_dir):
@@ -68,7 +71,8 @@ def load_gold(gold_dir: Path = GOLD_DIR, build_dir: Path = DEFAULT_OUT,
         if sentence is None:
             orphans += 1
             continue
-        gold.append(GoldSentence(record, sentence.text, splits.get(record.doc_id, "train")))
+        position = sentence_position(sentence.start, doc_chars.get(record.doc_id, sentence.end))
+        gold.append(GoldSentence(record, sentence.text, splits.get(record.doc_id, "train"), position))
     if orphans:
         raise ZhpolicyError(f"{orphans} gold record(s) no longer match the built corpus; "
                             "`zhpolicy annotations check` lists them")

@@ -18,7 +18,7 @@ from spacy.util import load_config
 from zhpolicy import __version__
 from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
-from zhpolicy.components import INSTRUMENT_BLEND, PLACE_RULES
+from zhpolicy.components import INSTRUMENT_BLEND, PLACE_RULES, positioned_docs
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
@@ -43,11 +43,15 @@ class TrainResult:
     seconds: float
 
 
+# spaCy's Chinese tokenizer plus the word splits in components.py; the configs name it too.
+TOKENIZER = "zhpolicy.ChineseTokenizer.v1"
+
+
 def blank_pipeline(segmenter: str, pkuseg_model: str | None = None):
     """A blank Chinese pipeline with the chosen segmenter, ready to tokenize."""
     if segmenter not in SEGMENTERS:
         raise ZhpolicyError(f"unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": segmenter}}})
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER, "segmenter": segmenter}}})
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
     return nlp
@@ -151,18 +155,21 @@ def finish_pipeline(best: Path, dev: list, segmenter: str, gazetteer: bool | Non
         nlp.add_pipe(PLACE_RULES, after=RULER_NAME)
     if blend and train:
         log(f"fitting the character n-gram linear model on {len(train):,} train sentences ...")
-        add_blend(nlp, [g.text for g in train], indicator(train), list(INSTRUMENT_LABELS))
+        add_blend(nlp, [g.text for g in train], indicator(train), list(INSTRUMENT_LABELS),
+                  [g.position for g in train])
     nlp.to_disk(best)
-    scores = predict_scores(nlp, [g.text for g in dev])
+    scores = predict_scores(nlp, [g.text for g in dev], [g.position for g in dev])
     thresholds = tune_thresholds(indicator(dev), scores, list(INSTRUMENT_LABELS))
     write_meta(best, nlp.meta, segmenter, thresholds, conversion, seconds, seed, alignment,
                RULER_NAME in nlp.pipe_names, INSTRUMENT_BLEND in nlp.pipe_names)
     return thresholds
 
 
-def predict_scores(nlp, texts: list[str], batch_size: int = 256) -> np.ndarray:
+def predict_scores(nlp, texts: list[str], positions: list[float | None] | None = None,
+                   batch_size: int = 256) -> np.ndarray:
     labels = list(INSTRUMENT_LABELS)
-    rows = [[doc.cats.get(label, 0.0) for label in labels] for doc in nlp.pipe(texts, batch_size=batch_size)]
+    docs = positioned_docs(nlp, texts, positions)
+    rows = [[doc.cats.get(label, 0.0) for label in labels] for doc in nlp.pipe(docs, batch_size=batch_size)]
     return np.array(rows, dtype=float).reshape(len(texts), len(labels))
 
 
@@ -197,8 +204,8 @@ def write_meta(pipeline: Path, meta: dict, segmenter: str, thresholds: dict[str,
         "misaligned_entities": dict(conversion.misaligned_per_label()),
         "alignment": alignment,
         "gazetteer": "GB/T 2260 place names (gb2260 package)" if gazetteer else None,
-        "blend": ("instrument scores averaged with TF-IDF character 1-3-gram logistic regression"
-                  if blend else None),
+        "blend": ("instrument scores averaged with a logistic regression over TF-IDF character 1-3-grams "
+                  "and the sentence's place in its document" if blend else None),
         "train_seconds": round(seconds, 1),
         "seed": seed,
     }
