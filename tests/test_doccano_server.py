@@ -19,7 +19,7 @@ from conftest import run_cli
 from zhpolicy.annotations.agreement import agreement
 from zhpolicy.annotations.store import load_records
 from zhpolicy.corpus import load_sentences
-from zhpolicy.corpus.build import SentenceRecord, sha1_text, write_jsonl
+from zhpolicy.corpus.build import DocumentRecord, SentenceRecord, sha1_text, write_jsonl
 from zhpolicy.doccano.server import free_port
 from zhpolicy.doccano.settings import Credentials
 from zhpolicy.errors import ZhpolicyError
@@ -72,7 +72,14 @@ def server(tmp_path_factory) -> Server:
 
 
 def make_build(folder: Path, sentences: list[SentenceRecord]) -> Path:
+    """A corpus build holding just these sentences (and their documents, as `corpus build` writes them)."""
     write_jsonl(folder / "sentences.jsonl", (vars(s) for s in sentences))
+    ends = Counter()
+    for s in sentences:
+        ends[s.doc_id] = max(ends[s.doc_id], s.end)
+    write_jsonl(folder / "documents.jsonl", (vars(DocumentRecord(doc_id, "test", None, doc_id, "", "", chars,
+                                                                 sum(s.doc_id == doc_id for s in sentences), ""))
+                                             for doc_id, chars in ends.items()))
     return folder
 
 
