@@ -140,14 +140,21 @@ class Tagger:
                 yield TaggedSentence(doc.text, offset, offset + len(doc.text), labels, scores, entities)
 
 
+_MISSING = object()
+
+
 def _with_positions(texts: Iterable[str], positions: Iterable[float | None] | None) -> Iterator[tuple]:
     if positions is None:
         yield from ((text, None) for text in texts)
         return
-    try:
-        yield from zip(texts, positions, strict=True)
-    except ValueError:
-        raise ValueError("positions must give one value per text") from None
+    remaining = iter(positions)
+    for text in texts:
+        position = next(remaining, _MISSING)
+        if position is _MISSING:
+            raise ValueError("positions must give one value per text: fewer positions than texts")
+        yield text, position
+    if next(remaining, _MISSING) is not _MISSING:
+        raise ValueError("positions must give one value per text: more positions than texts")
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
