@@ -2,8 +2,7 @@
 
 import spacy
 
-from zhpolicy.components import split_words
-from zhpolicy.training.train import TOKENIZER
+from zhpolicy.components import POLICY_TOKENIZER, split_words
 
 
 def test_doctrines_and_verb_place_words_split_and_keep_their_spacing():
@@ -22,5 +21,5 @@ def test_year_words_split_only_after_a_numeral():
 
 
 def test_the_char_segmenter_is_unchanged():
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER, "segmenter": "char"}}})
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": POLICY_TOKENIZER, "segmenter": "char"}}})
     assert [t.text for t in nlp.make_doc("五年内")] == ["五", "年", "内"]

@@ -21,6 +21,8 @@ from spacy.util import filter_spans, minibatch, registry
 
 PLACE_RULES = "place_rules"
 INSTRUMENT_BLEND = "instrument_blend"
+# spaCy's Chinese tokenizer plus split_words below; the configs name it.
+POLICY_TOKENIZER = "zhpolicy.ChineseTokenizer.v1"
 # The character n-gram features of the linear model; training/blend.py fits with the same.
 CHAR_NGRAMS = dict(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
 # Where a sentence starts in its document, as a fraction of the document's
@@ -196,6 +198,7 @@ class InstrumentBlend:
         self.position_coef = np.zeros((0, 0))  # labels x bins
         self.unknown_position = np.zeros(0)  # per label
         self._weights = np.zeros((0, 0))
+        self._position_table = np.zeros((1, 0))  # bins x labels, then a row for an unknown place
         self._vectorizer = None
 
     @property
@@ -215,6 +218,7 @@ class InstrumentBlend:
                                  if self.position_bins and unknown_position is not None else np.zeros(n_labels))
         # Stored as float32; transposed to float64 once here, not on every batch while tagging.
         self._weights = self.coef.T.astype(np.float64)
+        self._position_table = np.vstack([self.position_coef.T, self.unknown_position])
         if not self.vocabulary:
             self._vectorizer = None
             return
@@ -226,8 +230,10 @@ class InstrumentBlend:
     def linear_scores(self, texts: List[str], positions: Optional[List[Optional[float]]] = None) -> np.ndarray:
         logits = self._vectorizer.transform(texts) @ self._weights + self.intercept
         if self.position_bins:
-            bins = [position_bin(p, self.position_bins) for p in (positions or [None] * len(texts))]
-            logits += np.array([self.unknown_position if b is None else self.position_coef[:, b] for b in bins])
+            unknown = self.position_bins  # the table's last row
+            rows = [unknown if b is None else b
+                    for b in (position_bin(p, self.position_bins) for p in (positions or [None] * len(texts)))]
+            logits += self._position_table[rows]
         return expit(logits)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -290,8 +296,8 @@ def make_instrument_blend(nlp: Language, name: str, model_weight: float) -> Inst
 # this file as well, and spaCy refuses a second factory under the same name. Defined after
 # PlaceRules, and no `from __future__ import annotations` in this file: spaCy checks a
 # factory's signature at run time, and under pydantic 1 string annotations fail.
-if "zhpolicy.ChineseTokenizer.v1" not in registry.tokenizers:
-    registry.tokenizers.register("zhpolicy.ChineseTokenizer.v1", func=create_policy_tokenizer)
+if POLICY_TOKENIZER not in registry.tokenizers:
+    registry.tokenizers.register(POLICY_TOKENIZER, func=create_policy_tokenizer)
 if not Language.has_factory(PLACE_RULES):
     Language.factory(PLACE_RULES, func=make_place_rules)
 if not Language.has_factory(INSTRUMENT_BLEND):

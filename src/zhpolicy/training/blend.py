@@ -83,23 +83,23 @@ def add_blend(nlp, texts: list[str], y: np.ndarray, labels: list[str], positions
     classifier. Without positions the model has no position feature."""
     present = _fitted_columns(texts, y)
     tfidf = TfidfVectorizer(min_df=MIN_DF, **CHAR_NGRAMS).fit(texts)
-    bins = POSITION_BINS if positions is not None else 0
     features = tfidf.transform(texts)
-    if bins:
-        features = sparse.hstack([features, position_features(positions, bins)]).tocsr()
+    unknown_position = None
+    if positions is not None:
+        places = position_features(positions)
+        features = sparse.hstack([features, places]).tocsr()
     classifier = _classifier().fit(features, y[:, present])
     coef = np.vstack([estimator.coef_[0] for estimator in classifier.estimators_])
     intercept = np.array([estimator.intercept_[0] for estimator in classifier.estimators_])
     vocabulary = sorted(tfidf.vocabulary_, key=tfidf.vocabulary_.get)
-    text_coef, position_coef = coef[:, :len(vocabulary)], coef[:, len(vocabulary):]
-    unknown_position = None
-    if bins:
+    text_coef, position_coef = coef[:, :len(vocabulary)], coef[:, len(vocabulary):]  # no columns without positions
+    if positions is not None:
         # A sentence of unknown place: each bin's weight, weighted by how often training sentences fall in it.
-        known = np.asarray(position_features(positions, bins).sum(axis=0)).ravel()
+        known = np.asarray(places.sum(axis=0)).ravel()
         unknown_position = position_coef @ (known / max(known.sum(), 1.0))
     if INSTRUMENT_BLEND in nlp.pipe_names:
         nlp.remove_pipe(INSTRUMENT_BLEND)
     place = {"after": "textcat_multilabel"} if "textcat_multilabel" in nlp.pipe_names else {}
     blend = nlp.add_pipe(INSTRUMENT_BLEND, config={"model_weight": model_weight}, **place)
     blend.set_linear_model([labels[j] for j in present], vocabulary, tfidf.idf_, text_coef, intercept,
-                           position_coef if bins else None, unknown_position)
+                           position_coef, unknown_position)

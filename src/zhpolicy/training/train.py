@@ -18,7 +18,7 @@ from spacy.util import load_config
 from zhpolicy import __version__
 from zhpolicy import architectures  # noqa: F401  (registers zhpolicy.CharNgramBOW.v1)
 from zhpolicy.annotations.store import GOLD_DIR, SPLITS_FILE
-from zhpolicy.components import INSTRUMENT_BLEND, PLACE_RULES, positioned_docs
+from zhpolicy.components import INSTRUMENT_BLEND, PLACE_RULES, POLICY_TOKENIZER, positioned_docs
 from zhpolicy.corpus.build import DEFAULT_OUT
 from zhpolicy.errors import ZhpolicyError
 from zhpolicy.labels import ENTITY_LABELS, INSTRUMENT_LABELS
@@ -43,15 +43,11 @@ class TrainResult:
     seconds: float
 
 
-# spaCy's Chinese tokenizer plus the word splits in components.py; the configs name it too.
-TOKENIZER = "zhpolicy.ChineseTokenizer.v1"
-
-
 def blank_pipeline(segmenter: str, pkuseg_model: str | None = None):
     """A blank Chinese pipeline with the chosen segmenter, ready to tokenize."""
     if segmenter not in SEGMENTERS:
         raise ZhpolicyError(f"unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER, "segmenter": segmenter}}})
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": POLICY_TOKENIZER, "segmenter": segmenter}}})
     if segmenter == "pkuseg":
         nlp.tokenizer.initialize(pkuseg_model=pkuseg_model)
     return nlp
