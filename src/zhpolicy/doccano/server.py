@@ -34,6 +34,9 @@ STATE_FILE = "server.json"
 # Run inside Doccano's venv: set the environment exactly as `doccano` does
 # (importing backend.cli), then migrate, create the roles and the admin.
 # The password comes from the environment, never from the command line.
+# Last, the task queue's row in the SQLite broker: left to the web server and
+# the task worker, both insert it at once on a fresh database, and the loser
+# exits on a UNIQUE constraint (kombu's lock is per process).
 _PREPARE = """
 import os, backend.cli, django
 from django.core import management
@@ -42,6 +45,9 @@ management.call_command("migrate", verbosity=0)
 management.call_command("create_roles")
 management.call_command("create_admin", "--noinput", username=os.environ["DOCCANO_USERNAME"],
                         password=os.environ["DOCCANO_PASSWORD"], email="admin@localhost")
+from config.celery import app
+with app.connection_for_write() as connection:
+    connection.default_channel.queue_declare(queue=app.conf.task_default_queue)
 print(os.path.dirname(backend.cli.__file__))
 """
 
