@@ -3,7 +3,7 @@ and how far they would move with other documents (a bootstrap over documents).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
@@ -26,14 +26,20 @@ def label_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) 
     return result
 
 
+def _scored_sets(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]],
+                 types: Sequence[str]) -> Iterator[tuple[set[Span], set[Span]]]:
+    """Per sentence, the gold and predicted spans of the scored types."""
+    scored = set(types)
+    for gold_spans, pred_spans in zip(gold, predicted):
+        yield {s for s in gold_spans if s[2] in scored}, {s for s in pred_spans if s[2] in scored}
+
+
 def span_scores(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]],
                 types: Sequence[str]) -> dict:
     """Exact-match entity scores, per type and micro-averaged over `types`."""
     per_type = {t: PRFScore() for t in types}
     total = PRFScore()
-    for gold_spans, pred_spans in zip(gold, predicted):
-        gold_set = {s for s in gold_spans if s[2] in per_type}
-        pred_set = {s for s in pred_spans if s[2] in per_type}
+    for gold_set, pred_set in _scored_sets(gold, predicted, types):
         for t in types:
             g = {s for s in gold_set if s[2] == t}
             q = {s for s in pred_set if s[2] == t}
@@ -74,11 +80,8 @@ def macro_f(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def span_counts(gold: Iterable[Iterable[Span]], predicted: Iterable[Iterable[Span]],
                 types: Sequence[str]) -> np.ndarray:
     """Per sentence: exact-match true positives, false positives and false negatives over `types`."""
-    rows = []
-    for gold_spans, pred_spans in zip(gold, predicted):
-        gold_set = {s for s in gold_spans if s[2] in types}
-        pred_set = {s for s in pred_spans if s[2] in types}
-        rows.append((len(gold_set & pred_set), len(pred_set - gold_set), len(gold_set - pred_set)))
+    rows = [(len(gold_set & pred_set), len(pred_set - gold_set), len(gold_set - pred_set))
+            for gold_set, pred_set in _scored_sets(gold, predicted, types)]
     return np.array(rows, dtype=int).reshape(-1, 3)
 
 

@@ -47,8 +47,12 @@ def _classifier() -> OneVsRestClassifier:
                                n_jobs=-1)
 
 
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(min_df=MIN_DF, **CHAR_NGRAMS)
+
+
 def make_char_ngram_classifier() -> Pipeline:
-    return Pipeline([("tfidf", TfidfVectorizer(min_df=MIN_DF, **CHAR_NGRAMS)), ("classifier", _classifier())])
+    return Pipeline([("tfidf", _vectorizer()), ("classifier", _classifier())])
 
 
 def _fitted_columns(texts: Sequence[str], y: np.ndarray) -> list[int]:
@@ -82,8 +86,8 @@ def add_blend(nlp, texts: list[str], y: np.ndarray, labels: list[str], positions
     """Fit the linear model and add it to the pipeline right after the text
     classifier. Without positions the model has no position feature."""
     present = _fitted_columns(texts, y)
-    tfidf = TfidfVectorizer(min_df=MIN_DF, **CHAR_NGRAMS).fit(texts)
-    features = tfidf.transform(texts)
+    tfidf = _vectorizer()
+    features = tfidf.fit_transform(texts)
     unknown_position = None
     if positions is not None:
         places = position_features(positions)
